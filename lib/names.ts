@@ -1,0 +1,9 @@
+/** Service, check and identity names: the grammar from the topic contract. */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const NAME_RULE = '1 to 64 characters from A-Z, a-z, 0-9, ".", "_" and "-"';
+
+export function isValidName(value: string): boolean {
+  // "." and ".." match the character class but would be path segments on disk and in URLs.
+  return NAME_PATTERN.test(value) && value !== '.' && value !== '..';
+}

@@ -1,0 +1,20 @@
+import { PiminderError } from '../../lib/errors.js';
+
+export type CertsProblem =
+  | 'CA_MISSING'
+  | 'CA_EXISTS'
+  | 'BAD_NAME'
+  | 'BAD_ROLE'
+  | 'BAD_DAYS'
+  | 'BAD_SAN'
+  | 'EXISTS'
+  | 'UNKNOWN'
+  | 'ALREADY_REVOKED'
+  | 'INDEX_BROKEN';
+
+/** A refusal of the certificate tool; nothing on disk was changed when it is thrown. */
+export class CertsError extends PiminderError {
+  constructor(problem: CertsProblem, message: string, hint?: string) {
+    super(`PIMINDER_ERR_CERTS_${problem}`, message, hint === undefined ? {} : { hint });
+  }
+}
