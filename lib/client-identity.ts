@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PiminderError } from './errors.js';
+
+/** Default broker address: the embedded broker on loopback. */
+export const DEFAULT_BROKER_URL = 'mqtts://127.0.0.1:8883';
+
+/** The files a client presents: its certificate and key, and the CA it trusts. */
+export interface ClientFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** `<certs>/clients/<identity>.crt|.key` and `<certs>/ca.crt`, the layout of `piminder certs`. */
+export function identityFiles(certsDir: string, identity: string): ClientFiles {
+  return {
+    cert: join(certsDir, 'clients', `${identity}.crt`),
+    key: join(certsDir, 'clients', `${identity}.key`),
+    ca: join(certsDir, 'ca.crt'),
+  };
+}
+
+export interface ClientTls {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
+/** Reads a client's files, failing with the path that is missing or unreadable. */
+export function readClientTls(files: ClientFiles): ClientTls {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new PiminderError('PIMINDER_ERR_CLIENT_FILES', `cannot read ${what} ${path}: ${reason}`, {
+        hint: 'issue one with "piminder certs issue <name> --role <role>" or pass --cert/--key/--ca',
+      });
+    }
+  };
+  return { cert: read('certificate', files.cert), key: read('key', files.key), ca: read('CA', files.ca) };
+}
+
+/**
+ * A client id the broker accepts for this identity: `<identity>:<purpose>-<random>`, so that
+ * two processes with one certificate never take over each other's session.
+ */
+export function clientIdFor(identity: string, purpose: string): string {
+  return `${identity}:${purpose}-${randomBytes(4).toString('hex')}`;
+}
