@@ -3,6 +3,7 @@ import { PiminderError } from '../../lib/errors.js';
 export type CertsProblem =
   | 'CA_MISSING'
   | 'CA_EXISTS'
+  | 'CA_EXPIRED'
   | 'BAD_NAME'
   | 'BAD_ROLE'
   | 'BAD_DAYS'
@@ -10,6 +11,9 @@ export type CertsProblem =
   | 'EXISTS'
   | 'UNKNOWN'
   | 'ALREADY_REVOKED'
+  | 'NOT_ACTIVE'
+  | 'P12_PASSWORD'
+  | 'FILE_EXISTS'
   | 'INDEX_BROKEN';
 
 /** A refusal of the certificate tool; nothing on disk was changed when it is thrown. */

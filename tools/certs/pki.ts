@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import forge from 'node-forge';
 import type { Role } from '../../lib/roles.js';
+import { parseSans } from './sans.js';
 
 /**
  * Building blocks of the private CA: keys from Node's crypto (generated off the event
@@ -64,8 +65,9 @@ function validity(cert: forge.pki.Certificate, days: number, now: Date): void {
   cert.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
 }
 
-function isIp(value: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(value) || value.includes(':');
+export interface CaIssued {
+  serial: string;
+  notAfter: Date;
 }
 
 export interface CaOptions {
@@ -74,7 +76,7 @@ export interface CaOptions {
   now?: Date;
 }
 
-export async function createCa(options: CaOptions): Promise<CaMaterial & { serial: string }> {
+export async function createCa(options: CaOptions): Promise<CaMaterial & CaIssued> {
   const keys = await generateKeys();
   const cert = forge.pki.createCertificate();
   const now = options.now ?? new Date();
@@ -89,13 +91,19 @@ export async function createCa(options: CaOptions): Promise<CaMaterial & { seria
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
+    // pathLen 0: this CA signs leaf certificates only, never another CA.
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keys.keyPem), forge.md.sha256.create());
 
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem, serial: cert.serialNumber };
+  return {
+    certPem: forge.pki.certificateToPem(cert),
+    keyPem: keys.keyPem,
+    serial: cert.serialNumber,
+    notAfter: cert.validity.notAfter,
+  };
 }
 
 interface LeafOptions {
@@ -143,8 +151,11 @@ export interface ServerOptions {
 }
 
 export function issueServerCertificate(ca: CaMaterial, options: ServerOptions) {
-  const altNames = [...new Set(options.sans)].map((san) =>
-    isIp(san) ? { type: 7, ip: san } : { type: 2, value: san },
+  // node-forge cannot parse IPv4-mapped IPv6 addresses, so iPAddress entries get raw bytes.
+  const altNames = parseSans(options.sans).map((san) =>
+    san.kind === 'ip'
+      ? { type: 7, value: san.bytes.toString('binary') }
+      : { type: 2, value: san.name },
   );
   return signLeaf(ca, {
     subject: [

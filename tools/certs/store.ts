@@ -1,10 +1,15 @@
 import { hostname } from 'node:os';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import forge from 'node-forge';
 import { isValidName, NAME_RULE } from '../../lib/names.js';
 import { isRole, ROLES, type Role } from '../../lib/roles.js';
+import { findActive, findBySerial, newEntry, readIndex, writeIndex } from './cert-index.js';
+import type { CertIndex, IndexEntry } from './cert-index.js';
 import { CertsError } from './errors.js';
+import { PUBLIC_MODE, SECRET_MODE, writeAtomic } from './files.js';
+import { certPaths, pkiFiles } from './paths.js';
 import {
   buildCrl,
   createCa,
@@ -13,70 +18,25 @@ import {
   type CaMaterial,
   type CertifiedKey,
 } from './pki.js';
+import { isDnsName, parseSans } from './sans.js';
 
-/** Where each file of the PKI lives under the certificate folder. */
-export function certPaths(dir: string) {
-  return {
-    caCert: join(dir, 'ca.crt'),
-    caKey: join(dir, 'ca.key'),
-    serverCert: join(dir, 'server.crt'),
-    serverKey: join(dir, 'server.key'),
-    crl: join(dir, 'crl.pem'),
-    index: join(dir, 'index.json'),
-    clients: join(dir, 'clients'),
-    clientCert: (name: string) => join(dir, 'clients', `${name}.crt`),
-    clientKey: (name: string) => join(dir, 'clients', `${name}.key`),
-  };
-}
+export { certPaths } from './paths.js';
+export { readIndex } from './cert-index.js';
+export type { CertIndex, EntryKind, EntryStatus, IndexEntry } from './cert-index.js';
 
 export const DEFAULT_CA_DAYS = 3650;
 export const DEFAULT_LEAF_DAYS = 397;
 
-export type EntryKind = 'ca' | 'server' | 'client';
-export type EntryStatus = 'active' | 'revoked' | 'superseded';
+/** 100 years: beyond that a typo is more likely than an intent. */
+const MAX_DAYS = 36500;
 
-/** One line of the index: everything the CA ever issued. */
-export interface IndexEntry {
-  serial: string;
-  name: string;
-  kind: EntryKind;
-  role: Role | null;
-  issuedAt: string;
-  notAfter: string;
-  status: EntryStatus;
-  revokedAt?: string;
-}
+const DAY_MS = 86_400_000;
 
-export interface CertIndex {
-  entries: IndexEntry[];
-}
+/** X.509's upper bound for a common name (RFC 5280, ub-common-name). */
+const MAX_CN_LENGTH = 64;
 
-/** Writes through a temporary file so a reader (the broker watching crl.pem) never sees half. */
-async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, path);
-}
-
-async function writeKeyPair(certPath: string, keyPath: string, issued: CertifiedKey) {
-  await writeAtomic(keyPath, issued.keyPem, 0o600);
-  await writeAtomic(certPath, issued.certPem, 0o644);
-}
-
-export async function readIndex(dir: string): Promise<CertIndex> {
-  const path = certPaths(dir).index;
-  if (!existsSync(path)) return { entries: [] };
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as CertIndex;
-  } catch (error) {
-    throw new CertsError('INDEX_BROKEN', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
-async function writeIndex(dir: string, index: CertIndex): Promise<void> {
-  await writeAtomic(certPaths(dir).index, `${JSON.stringify(index, null, 2)}\n`, 0o644);
-}
+/** SANs every server certificate carries, so local clients verify without options. */
+const LOCAL_SANS = ['localhost', '127.0.0.1', '::1'];
 
 export async function loadCa(dir: string): Promise<CaMaterial> {
   const paths = certPaths(dir);
@@ -93,73 +53,37 @@ export async function loadCa(dir: string): Promise<CaMaterial> {
   };
 }
 
-function entryFor(kind: EntryKind, name: string, role: Role | null, issued: CertifiedKey) {
-  const entry: IndexEntry = {
-    serial: issued.serial,
-    name,
-    kind,
-    role,
-    issuedAt: new Date().toISOString(),
-    notAfter: issued.notAfter.toISOString(),
-    status: 'active',
-  };
-  return entry;
+export function caNotAfter(ca: CaMaterial): Date {
+  return forge.pki.certificateFromPem(ca.certPem).validity.notAfter;
 }
 
 export function checkDays(days: number): void {
-  if (!Number.isInteger(days) || days < 1 || days > 36500) {
-    throw new CertsError('BAD_DAYS', `--days must be a whole number from 1 to 36500, not ${days}`);
-  }
-}
-
-export interface InitOptions {
-  cn?: string | undefined;
-  sans?: string[] | undefined;
-  days?: number | undefined;
-  force?: boolean | undefined;
-}
-
-/** A new CA, a server certificate for this host and an empty CRL. */
-export async function initCa(dir: string, options: InitOptions = {}): Promise<IndexEntry[]> {
-  const paths = certPaths(dir);
-  if (existsSync(paths.caCert) && !options.force) {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
     throw new CertsError(
-      'CA_EXISTS',
-      `a CA already exists in ${dir}`,
-      'pass --force to replace it; every certificate it issued stops working',
+      'BAD_DAYS',
+      `--days must be a whole number from 1 to ${MAX_DAYS}, not ${days}`,
     );
   }
-  const days = options.days ?? DEFAULT_CA_DAYS;
-  checkDays(days);
+}
 
-  const caCn = options.cn ?? 'Piminder CA';
-  const ca = await createCa({ cn: caCn, days });
-  const sans = ['localhost', '127.0.0.1', '::1', hostname(), ...(options.sans ?? [])];
-  const server = await issueServerCertificate(ca, {
-    cn: hostname(),
-    sans,
-    days: Math.min(days, DEFAULT_LEAF_DAYS),
-  });
-  const crl = await buildCrl(ca, []);
-
-  await mkdir(paths.clients, { recursive: true, mode: 0o755 });
-  await writeAtomic(paths.caKey, ca.keyPem, 0o600);
-  await writeAtomic(paths.caCert, ca.certPem, 0o644);
-  await writeKeyPair(paths.serverCert, paths.serverKey, server);
-  await writeAtomic(paths.crl, crl, 0o644);
-
-  const caEntry: IndexEntry = {
-    serial: ca.serial,
-    name: caCn,
-    kind: 'ca',
-    role: null,
-    issuedAt: new Date().toISOString(),
-    notAfter: new Date(Date.now() + days * 86_400_000).toISOString(),
-    status: 'active',
-  };
-  const entries = [caEntry, entryFor('server', hostname(), null, server)];
-  await writeIndex(dir, { entries });
-  return entries;
+/** A leaf that outlives its CA fails verification on its last days without any warning. */
+export function checkWithinCa(ca: CaMaterial, days: number, now = new Date()): void {
+  const caEnd = caNotAfter(ca);
+  if (caEnd.getTime() <= now.getTime()) {
+    throw new CertsError(
+      'CA_EXPIRED',
+      `the CA expired on ${caEnd.toISOString()}`,
+      'create a new CA with "piminder certs init --force" and issue every certificate again',
+    );
+  }
+  if (now.getTime() + days * DAY_MS > caEnd.getTime()) {
+    const left = Math.floor((caEnd.getTime() - now.getTime()) / DAY_MS);
+    throw new CertsError(
+      'BAD_DAYS',
+      `${days} days would outlive the CA, which is valid until ${caEnd.toISOString()}`,
+      `use --days ${Math.max(left, 1)} or fewer`,
+    );
+  }
 }
 
 export function checkName(name: string): void {
@@ -172,6 +96,91 @@ export function checkRole(role: string): asserts role is Role {
   if (!isRole(role)) {
     throw new CertsError('BAD_ROLE', `unknown role "${role}": use one of ${ROLES.join(', ')}`);
   }
+}
+
+function checkCommonName(cn: string): void {
+  if (cn.trim() === '' || cn.length > MAX_CN_LENGTH) {
+    throw new CertsError('BAD_NAME', `--cn must be 1 to ${MAX_CN_LENGTH} characters`);
+  }
+}
+
+/** Writes a freshly issued certificate and its key, plus the copy kept under issued/. */
+export async function writeIssued(
+  dir: string,
+  certPath: string,
+  keyPath: string,
+  issued: CertifiedKey,
+) {
+  const paths = certPaths(dir);
+  await mkdir(paths.issued, { recursive: true });
+  await writeAtomic(paths.issuedCert(issued.serial), issued.certPem, PUBLIC_MODE);
+  await writeAtomic(keyPath, issued.keyPem, SECRET_MODE);
+  await writeAtomic(certPath, issued.certPem, PUBLIC_MODE);
+}
+
+/** The SANs a server certificate gets: loopback, this host, and what the operator adds. */
+export function serverSans(extra: string[]): string[] {
+  const host = hostname();
+  return [...LOCAL_SANS, ...(isDnsName(host) ? [host] : []), ...extra];
+}
+
+export interface InitOptions {
+  cn?: string | undefined;
+  sans?: string[] | undefined;
+  days?: number | undefined;
+  force?: boolean | undefined;
+}
+
+function caExists(dir: string): boolean {
+  const paths = certPaths(dir);
+  return existsSync(paths.caCert) || existsSync(paths.caKey);
+}
+
+/** `init --force` keeps the old PKI in replaced-<time>/ rather than deleting any key. */
+async function moveOldPkiAside(dir: string): Promise<string> {
+  const aside = join(dir, `replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  await mkdir(aside, { recursive: true, mode: 0o700 });
+  for (const path of pkiFiles(dir)) {
+    if (existsSync(path)) await rename(path, join(aside, path.slice(dir.length + 1)));
+  }
+  return aside;
+}
+
+/** A new CA, a server certificate for this host and an empty CRL. */
+export async function initCa(dir: string, options: InitOptions = {}): Promise<IndexEntry[]> {
+  if (caExists(dir) && !options.force) {
+    throw new CertsError(
+      'CA_EXISTS',
+      `a CA already exists in ${dir}`,
+      'pass --force to replace it; every certificate it issued stops working',
+    );
+  }
+  const days = options.days ?? DEFAULT_CA_DAYS;
+  checkDays(days);
+  const caCn = options.cn ?? 'Piminder CA';
+  checkCommonName(caCn);
+  const sans = serverSans(options.sans ?? []);
+  parseSans(sans);
+
+  const ca = await createCa({ cn: caCn, days });
+  const server = await issueServerCertificate(ca, {
+    cn: hostname(),
+    sans,
+    days: Math.min(days, DEFAULT_LEAF_DAYS),
+  });
+  const crl = await buildCrl(ca, []);
+
+  if (caExists(dir)) await moveOldPkiAside(dir);
+  const paths = certPaths(dir);
+  await mkdir(paths.clients, { recursive: true, mode: 0o755 });
+  await writeAtomic(paths.caKey, ca.keyPem, SECRET_MODE);
+  await writeAtomic(paths.caCert, ca.certPem, PUBLIC_MODE);
+  await writeIssued(dir, paths.serverCert, paths.serverKey, server);
+  await writeAtomic(paths.crl, crl, PUBLIC_MODE);
+
+  const entries = [newEntry('ca', caCn, null, ca), newEntry('server', hostname(), null, server)];
+  await writeIndex(dir, { entries });
+  return entries;
 }
 
 export interface IssueOptions {
@@ -191,11 +200,10 @@ export async function issueClient(
   const days = options.days ?? DEFAULT_LEAF_DAYS;
   checkDays(days);
   const ca = await loadCa(dir);
+  checkWithinCa(ca, days);
   const index = await readIndex(dir);
 
-  const active = index.entries.find(
-    (entry) => entry.kind === 'client' && entry.name === name && entry.status === 'active',
-  );
+  const active = findActive(index, 'client', name);
   if (active && !options.force) {
     throw new CertsError(
       'EXISTS',
@@ -207,10 +215,13 @@ export async function issueClient(
   const issued = await issueClientCertificate(ca, { name, role, days });
   const paths = certPaths(dir);
   await mkdir(paths.clients, { recursive: true });
-  await writeKeyPair(paths.clientCert(name), paths.clientKey(name), issued);
+  await writeIssued(dir, paths.clientCert(name), paths.clientKey(name), issued);
 
-  if (active) active.status = 'superseded';
-  const entry = entryFor('client', name, role, issued);
+  const entry = newEntry('client', name, role, issued);
+  if (active) {
+    active.status = 'superseded';
+    active.supersededBy = entry.serial;
+  }
   index.entries.push(entry);
   await writeIndex(dir, index);
   return entry;
@@ -222,25 +233,44 @@ export async function writeCrl(dir: string, index: CertIndex): Promise<void> {
   const revoked = index.entries
     .filter((entry) => entry.status === 'revoked')
     .map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt ?? Date.now()) }));
-  await writeAtomic(certPaths(dir).crl, await buildCrl(ca, revoked), 0o644);
+  await writeAtomic(certPaths(dir).crl, await buildCrl(ca, revoked), PUBLIC_MODE);
+}
+
+function findRevocable(index: CertIndex, nameOrSerial: string): IndexEntry {
+  const bySerial = findBySerial(index, nameOrSerial);
+  if (bySerial && bySerial.kind !== 'ca') return bySerial;
+  if (bySerial) {
+    throw new CertsError(
+      'UNKNOWN',
+      `${nameOrSerial} is the CA itself, which cannot revoke itself`,
+      'replace the CA with "piminder certs init --force"',
+    );
+  }
+
+  const active = findActive(index, 'client', nameOrSerial);
+  if (active) return active;
+  const last = index.entries.findLast(
+    (entry) => entry.kind === 'client' && entry.name === nameOrSerial,
+  );
+  if (last) {
+    throw new CertsError(
+      last.status === 'revoked' ? 'ALREADY_REVOKED' : 'NOT_ACTIVE',
+      `"${nameOrSerial}" has no active certificate (the last one, ${last.serial}, is ${last.status})`,
+      'revoke a superseded certificate by its serial',
+    );
+  }
+  throw new CertsError(
+    'UNKNOWN',
+    `no certificate named or numbered "${nameOrSerial}"`,
+    'see "piminder certs list"',
+  );
 }
 
 /** Revokes the active certificate of a name, or any certificate by serial. */
 export async function revoke(dir: string, nameOrSerial: string): Promise<IndexEntry> {
   await loadCa(dir);
   const index = await readIndex(dir);
-  const wanted = nameOrSerial.toLowerCase().replace(/:/g, '');
-  const entry =
-    index.entries.find((e) => e.kind !== 'ca' && e.serial.toLowerCase() === wanted) ??
-    index.entries.find((e) => e.kind === 'client' && e.name === nameOrSerial && e.status === 'active');
-
-  if (!entry) {
-    throw new CertsError(
-      'UNKNOWN',
-      `no certificate named or numbered "${nameOrSerial}"`,
-      'see "piminder certs list"',
-    );
-  }
+  const entry = findRevocable(index, nameOrSerial);
   if (entry.status === 'revoked') {
     throw new CertsError('ALREADY_REVOKED', `certificate ${entry.serial} is already revoked`);
   }
