@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerBroker } from './broker.js';
 
 /** Every subcommand of `piminder`, in the order `--help` lists them. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerBroker];

@@ -1,0 +1,93 @@
+import type { Client } from 'aedes';
+import { filterMatches } from '../lib/topics.js';
+import { internals, type Deliver, type DeliverPacket } from './aedes-internals.js';
+
+export class PacketTooLargeError extends Error {
+  constructor(length: number, limit: number) {
+    super(`packet of ${length} bytes is over the limit of ${limit}`);
+    this.name = 'PacketTooLargeError';
+  }
+}
+
+/**
+ * Refuses a frame as soon as its remaining length is read, before its body is buffered:
+ * Aedes 1.2 has no packet size limit, and a frame announcing 256 MiB would otherwise be
+ * collected in memory. The parser error closes only this client's socket.
+ */
+export function limitPacketSize(client: Client, limit: number): void {
+  const parser = internals(client)._parser;
+  const parseLength = parser._parseLength.bind(parser);
+  parser._parseLength = () => {
+    const complete = parseLength();
+    if (complete && parser.packet.length > limit) {
+      parser._emitError(new PacketTooLargeError(parser.packet.length, limit));
+      return false;
+    }
+    return complete;
+  };
+}
+
+/** The highest QoS granted to any of the client's subscriptions that match the topic. */
+function grantedQos(client: Client, topic: string): number {
+  let granted = -1;
+  for (const [filter, subscription] of Object.entries(internals(client).subscriptions)) {
+    if (filterMatches(filter, topic)) granted = Math.max(granted, subscription.qos);
+  }
+  return granted;
+}
+
+/** Bytes written to the client's socket that the peer has not taken yet. */
+function backlogOf(client: Client): number {
+  return (client.conn as { writableLength?: number }).writableLength ?? 0;
+}
+
+export interface DeliveryGuardOptions {
+  /** Bytes a client may leave unread before it is dropped as a slow consumer. */
+  maxBacklog: number;
+  onSlowConsumer: (backlog: number) => void;
+}
+
+/**
+ * Two corrections to how Aedes 1.2 hands messages to a client:
+ *
+ * - Live deliveries: Aedes waits for each subscriber's socket to drain before it counts a
+ *   message as delivered, so one subscriber that stops reading holds back every other one
+ *   once its concurrency window fills. Here the write is started and the message counted as
+ *   delivered at once; a client whose unread backlog passes `maxBacklog` is disconnected.
+ * - Retained replay on subscribe (the only packets that still carry retain=1 here, since
+ *   live deliveries have it cleared [MQTT-3.3.1-9]): delivered at the lower of the stored
+ *   QoS and the granted QoS [MQTT-3.8.4], which Aedes does for exact topics only. The replay
+ *   keeps Aedes' back-pressure, so a new monitor reading 10,000 statuses is not dropped.
+ */
+export function guardDelivery(client: Client, options: DeliveryGuardOptions): void {
+  const inner = internals(client);
+  const deliver0 = inner.deliver0;
+  const deliverQoS = inner.deliverQoS;
+
+  const replay = (packet: DeliverPacket, done: () => void): void => {
+    const granted = grantedQos(client, packet.topic);
+    if (granted < 0) return done();
+    if (granted < packet.qos) packet.qos = granted as 0 | 1 | 2;
+    if (packet.qos === 0) deliver0(packet, done);
+    else deliverQoS(packet, done);
+  };
+
+  const live = (deliver: Deliver): Deliver => (packet, done) => {
+    const backlog = backlogOf(client);
+    if (backlog > options.maxBacklog) {
+      options.onSlowConsumer(backlog);
+      done();
+      return;
+    }
+    deliver(packet, noop);
+    done();
+  };
+
+  const live0 = live(deliver0);
+  const liveQoS = live(deliverQoS);
+  inner.deliver0 = (packet, done) => (packet.retain ? replay(packet, done) : live0(packet, done));
+  inner.deliverQoS = (packet, done) =>
+    packet.retain ? replay(packet, done) : liveQoS(packet, done);
+}
+
+function noop(): void {}

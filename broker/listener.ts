@@ -1,0 +1,96 @@
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { Logger } from '../lib/logger.js';
+import type { BrokerLimits } from './config.js';
+import { BrokerError } from './errors.js';
+import { addressOf } from './identity.js';
+import type { TlsMaterial } from './tls-material.js';
+
+/** TLS settings shared by the first context and every reload. */
+export function secureContextOptions(material: Pick<TlsMaterial, 'ca' | 'cert' | 'key' | 'crl'>) {
+  return {
+    ca: material.ca,
+    cert: material.cert,
+    key: material.key,
+    ...(material.crl === undefined ? {} : { crl: material.crl }),
+    minVersion: 'TLSv1.2' as const,
+  };
+}
+
+export interface Listener {
+  server: Server;
+  /** Sockets past the TLS handshake and not yet closed. */
+  sockets: Set<TLSSocket>;
+}
+
+/**
+ * The mutual-TLS listener: only peers with a certificate from the Piminder CA complete the
+ * handshake. Nagle is switched off on every socket: with it, the CONNACK of a TLS 1.3
+ * connect waits for the peer's delayed ACK (about 40 ms).
+ */
+export function createListener(
+  material: TlsMaterial,
+  limits: BrokerLimits,
+  log: Logger,
+  onSecureSocket: (socket: TLSSocket) => void,
+): Listener {
+  const sockets = new Set<TLSSocket>();
+  const server = createServer({
+    ...secureContextOptions(material),
+    requestCert: true,
+    rejectUnauthorized: true,
+    handshakeTimeout: limits.handshakeTimeout,
+  });
+  server.maxConnections = limits.maxConnections;
+
+  server.on('connection', (socket) => socket.setNoDelay(true));
+  server.on('secureConnection', (socket: TLSSocket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    onSecureSocket(socket);
+  });
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const reason = error.code ?? error.message;
+    log.info({ address: addressOf(socket), reason }, 'connection refused');
+  });
+  server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
+    log.warn({ address: addressOf(data ?? {}), reason: 'maxConnections' }, 'connection refused');
+  });
+  return { server, sockets };
+}
+
+/** Listens, turning "address in use" into one clear refusal. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new BrokerError(
+            'PORT_IN_USE',
+            `port ${port} on ${host} is already in use`,
+            'stop the other broker or pass --port with a free port',
+            error,
+          ),
+        );
+        return;
+      }
+      reject(
+        new BrokerError(
+          'LISTEN_FAILED',
+          `cannot listen on ${host}:${port}: ${error.code ?? error.message}`,
+          'check --host and --port',
+          error,
+        ),
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestPki, type TestPki } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { spawnBroker, type SpawnedBroker } from '../helpers/broker.js';
+import { Clients } from './support.js';
+
+const CLI = fileURLToPath(new URL('../../tools/piminder.js', import.meta.url));
+
+let dir: ReturnType<typeof tempDir>;
+let pki: TestPki;
+const brokers: SpawnedBroker[] = [];
+const clients = new Clients();
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  dir = tempDir('broker-process');
+  pki = await createTestPki(join(dir.path, 'certs'), [['svc-a', 'service']]);
+});
+
+afterEach(async () => {
+  await clients.endAll();
+  await Promise.all(brokers.splice(0).map((broker) => broker.stop('SIGKILL')));
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+afterAll(() => dir?.remove());
+
+/** Runs `piminder broker` to its exit; for start-up refusals. */
+function runBroker(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'broker', '--host', '127.0.0.1', ...args], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** A copy of the test PKI that a case may break. */
+function certsCopy(label: string): string {
+  const copy = join(dir.path, `certs-${label}`);
+  mkdirSync(copy);
+  for (const file of ['ca.crt', 'server.crt', 'server.key', 'crl.pem']) {
+    copyFileSync(join(pki.dir, file), join(copy, file));
+  }
+  chmodSync(join(copy, 'server.key'), 0o600);
+  return copy;
+}
+
+describe('piminder broker as a process', () => {
+  it('logs a ready line with the real port and exits 0 on SIGTERM', async () => {
+    const broker = await spawnBroker({ certsDir: pki.dir, dataDir: join(dir.path, 'data-term') });
+    brokers.push(broker);
+    expect(broker.port).toBeGreaterThan(0);
+    await clients.connect(pki, broker.port, 'svc-a');
+
+    const exit = await broker.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(broker.lines.some((line) => line.msg === 'broker stopped')).toBe(true);
+  });
+
+  it('exits 0 on SIGINT', async () => {
+    const broker = await spawnBroker({ certsDir: pki.dir, dataDir: join(dir.path, 'data-int') });
+    brokers.push(broker);
+    expect(await broker.stop('SIGINT')).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('start-up refusals: one line, non-zero exit', () => {
+  const data = () => join(dir.path, 'data-refused');
+
+  it('refuses a missing CA file', async () => {
+    const certs = certsCopy('no-ca');
+    rmSync(join(certs, 'ca.crt'));
+    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('cannot read the CA certificate');
+  });
+
+  it('refuses a missing server key', async () => {
+    const certs = certsCopy('no-key');
+    rmSync(join(certs, 'server.key'));
+    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read the server key');
+  });
+
+  it('refuses a key readable by group or others', async () => {
+    const certs = certsCopy('exposed');
+    chmodSync(join(certs, 'server.key'), 0o644);
+    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('readable by group or others');
+    expect(result.stderr).toContain('chmod 600');
+  });
+
+  it('refuses a certificate that does not match its key', async () => {
+    const certs = certsCopy('mismatch');
+    copyFileSync(join(pki.dir, 'clients', 'svc-a.key'), join(certs, 'server.key'));
+    chmodSync(join(certs, 'server.key'), 0o600);
+    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('does not match the key');
+  });
+
+  it('refuses a port in use', async () => {
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+    const result = await runBroker(['--certs', pki.dir, '--data', data(), '--port', String(port)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});

@@ -1,0 +1,93 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { TestPki } from '../helpers/pki.js';
+
+/** Polls until `condition` holds; generous by default, for a loaded 2-core machine. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
+/** Connection options for an MQTT client presenting `files` to the broker on `port`. */
+export function tlsOptions(port: number, files: TlsFiles, extra: IClientOptions = {}): IClientOptions {
+  return {
+    host: '127.0.0.1',
+    port,
+    protocol: 'mqtts',
+    cert: files.cert,
+    key: files.key,
+    ca: files.ca,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...extra,
+  };
+}
+
+/** Tracks clients so that afterEach can end every one a test opened. */
+export class Clients {
+  readonly #open: MqttClient[] = [];
+
+  /** Connects as an issued identity; the client id defaults to `<name>:test-<n>`. */
+  async connect(pki: TestPki, port: number, name: string, extra: IClientOptions = {}) {
+    const files = { ...pki.client(name), ca: pki.ca };
+    const clientId = `${name}:test-${this.#open.length}`;
+    return this.connectWith(port, files, { clientId, ...extra });
+  }
+
+  /** Connects with the given files; rejects with the error or CONNACK refusal. */
+  async connectWith(port: number, files: TlsFiles, extra: IClientOptions = {}): Promise<MqttClient> {
+    const client = mqtt.connect(tlsOptions(port, files, extra));
+    this.#open.push(client);
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    });
+    return client;
+  }
+
+  /** A connection attempt that must fail; resolves with the error or close it ended in. */
+  async refused(port: number, files: TlsFiles, extra: IClientOptions = {}): Promise<string> {
+    try {
+      await this.connectWith(port, files, extra);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('the connection was accepted');
+  }
+
+  async endAll(): Promise<void> {
+    await Promise.all(this.#open.splice(0).map((client) => client.endAsync(true)));
+  }
+}
+
+/** Collects messages per topic as a subscriber receives them. */
+export class Inbox {
+  readonly messages: Array<{ topic: string; payload: Buffer; retain: boolean; qos: number }> = [];
+
+  constructor(client: MqttClient) {
+    client.on('message', (topic, payload, packet) => {
+      this.messages.push({ topic, payload, retain: packet.retain, qos: packet.qos });
+    });
+  }
+
+  on(topic: string) {
+    return this.messages.filter((message) => message.topic === topic);
+  }
+
+  json(topic: string): Array<Record<string, unknown>> {
+    return this.on(topic).map((message) => JSON.parse(message.payload.toString()) as Record<string, unknown>);
+  }
+}
