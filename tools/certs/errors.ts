@@ -14,6 +14,7 @@ export type CertsProblem =
   | 'NOT_ACTIVE'
   | 'P12_PASSWORD'
   | 'FILE_EXISTS'
+  | 'BAD_OPTION'
   | 'INDEX_BROKEN';
 
 /** A refusal of the certificate tool; nothing on disk was changed when it is thrown. */

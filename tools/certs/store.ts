@@ -207,7 +207,7 @@ export async function issueClient(
   if (active && !options.force) {
     throw new CertsError(
       'EXISTS',
-      `an active certificate for "${name}" exists (serial ${active.serial})`,
+      `an active certificate for "${name}" exists (serial ${active.serial.toUpperCase()})`,
       'use "piminder certs renew" or pass --force',
     );
   }
@@ -255,7 +255,8 @@ function findRevocable(index: CertIndex, nameOrSerial: string): IndexEntry {
   if (last) {
     throw new CertsError(
       last.status === 'revoked' ? 'ALREADY_REVOKED' : 'NOT_ACTIVE',
-      `"${nameOrSerial}" has no active certificate (the last one, ${last.serial}, is ${last.status})`,
+      `"${nameOrSerial}" has no active certificate ` +
+        `(the last one, ${last.serial.toUpperCase()}, is ${last.status})`,
       'revoke a superseded certificate by its serial',
     );
   }
@@ -272,7 +273,8 @@ export async function revoke(dir: string, nameOrSerial: string): Promise<IndexEn
   const index = await readIndex(dir);
   const entry = findRevocable(index, nameOrSerial);
   if (entry.status === 'revoked') {
-    throw new CertsError('ALREADY_REVOKED', `certificate ${entry.serial} is already revoked`);
+    const serial = entry.serial.toUpperCase();
+    throw new CertsError('ALREADY_REVOKED', `certificate ${serial} is already revoked`);
   }
 
   entry.status = 'revoked';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerBroker } from './broker.js';
+import { register as registerCerts } from './certs.js';
 
 /** Every subcommand of `piminder`, in the order `--help` lists them. */
-export const commands: Array<(program: Command) => void> = [registerBroker];
+export const commands: Array<(program: Command) => void> = [registerBroker, registerCerts];
