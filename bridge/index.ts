@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { identityFiles, readClientTls } from '../lib/client-identity.js';
+import { PiminderError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { Authenticator } from './auth/authenticate.js';
+import { CredentialCache } from './auth/credential-cache.js';
+import { FailureThrottle } from './auth/failure-throttle.js';
+import { BrokerLink } from './broker-link.js';
+import { bridgeConfigSchema, type BridgeConfig } from './config.js';
+import { EventHub } from './event-hub.js';
+import { createHttpServer } from './http-server.js';
+import { BridgeMetrics } from './metrics.js';
+import { registerHealthAndMetricsRoutes } from './routes/health-and-metrics.js';
+import { registerJsonEventRoutes } from './routes/json-events.js';
+import { registerJsonStatusRoutes } from './routes/json-status.js';
+import { registerLegacyMessageRoutes } from './routes/legacy-messages.js';
+import { registerLegacyUserRoutes } from './routes/legacy-users.js';
+import type { BridgeParts } from './routes/route-helpers.js';
+import { registerStatusPageRoutes } from './routes/status-page.js';
+import { StatusOperations } from './status-operations.js';
+import { UserStore, usersFile } from './users/user-store.js';
+
+export { bridgeConfig, bridgeConfigSchema, loadBridgeConfig, type BridgeConfig } from './config.js';
+
+export interface BridgeOptions {
+  /** Parent logger; the bridge logs under a child named `bridge`. */
+  logger?: Logger | undefined;
+}
+
+export interface RunningBridge {
+  host: string;
+  port: number;
+  /** Stops HTTP (ending event streams) and the broker connection; safe to call twice. */
+  close: () => Promise<void>;
+}
+
+function readServerTls(certsDir: string) {
+  const read = (file: string) => {
+    const path = join(certsDir, file);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new PiminderError('PIMINDER_ERR_BRIDGE_CERTS', `cannot read ${path}: ${reason}`, {
+        hint: 'create the PKI with "piminder certs init" or pass --certs',
+      });
+    }
+  };
+  const crlPath = join(certsDir, 'crl.pem');
+  return {
+    key: read('server.key'),
+    cert: read('server.crt'),
+    ca: read('ca.crt'),
+    // Revoked client certificates are then refused like foreign ones.
+    crl: existsSync(crlPath) ? readFileSync(crlPath) : undefined,
+  };
+}
+
+/**
+ * Starts the HTTP bridge: HTTPS on `host:port` and an MQTT connection to the broker as
+ * `identity`. Resolves once HTTP listens; the broker connection comes up in the background
+ * and `/healthz` tells when it is there.
+ */
+export async function startBridge(
+  config: Readonly<BridgeConfig>,
+  options: BridgeOptions = {},
+): Promise<RunningBridge> {
+  const checked = bridgeConfigSchema.parse(config);
+  const root = options.logger ?? createLogger({ name: 'piminder', level: checked.logLevel });
+  const logger = root.child({ part: 'bridge' });
+
+  const serverTls = readServerTls(checked.certs);
+  const clientTls = readClientTls(identityFiles(checked.certs, checked.identity));
+  const { limits } = checked;
+
+  const link = new BrokerLink({
+    url: checked.broker,
+    identity: checked.identity,
+    tls: clientTls,
+    prefix: checked.topicPrefix,
+    publishTimeoutMs: limits.publishTimeoutMs,
+    logger,
+  });
+  const hub = new EventHub({
+    link,
+    maxStreams: limits.eventStreams,
+    keepAliveMs: limits.eventKeepAliveMs,
+    logger: logger.child({ part: 'events' }),
+  });
+  const metrics = new BridgeMetrics({
+    table: link.table,
+    brokerSynced: () => link.synced,
+    eventStreams: () => hub.size,
+  });
+  const users = new UserStore(usersFile(checked.data));
+  const operations = new StatusOperations({
+    prefix: checked.topicPrefix,
+    link,
+    metrics,
+    confirmTimeoutMs: limits.confirmTimeoutMs,
+    logger,
+  });
+  const authenticator = new Authenticator({
+    users,
+    throttle: new FailureThrottle({
+      threshold: limits.authFailuresBeforeDelay,
+      baseMs: limits.authDelayBaseMs,
+      maxMs: limits.authDelayMaxMs,
+      windowMs: limits.authFailureWindowMs,
+    }),
+    cache: new CredentialCache(limits.credentialCacheMs),
+    logger: logger.child({ part: 'auth' }),
+  });
+
+  const app = createHttpServer({
+    tls: serverTls,
+    bodyBytes: limits.bodyBytes,
+    authenticator,
+    metrics,
+    logger: logger.child({ part: 'http' }),
+  });
+  const parts: BridgeParts = { config: checked, link, operations, metrics, hub, users };
+  registerHealthAndMetricsRoutes(app, parts);
+  registerJsonStatusRoutes(app, parts);
+  registerJsonEventRoutes(app, parts);
+  registerLegacyMessageRoutes(app, parts);
+  registerLegacyUserRoutes(app, parts);
+  registerStatusPageRoutes(app, parts);
+
+  link.start();
+  try {
+    await app.listen({ host: checked.host, port: checked.port });
+  } catch (error) {
+    await link.close();
+    throw new PiminderError(
+      'PIMINDER_ERR_BRIDGE_LISTEN',
+      `cannot listen on ${checked.host}:${checked.port}: ${(error as Error).message}`,
+      { hint: 'choose another --port or stop what uses it', cause: error },
+    );
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : checked.port;
+  logger.info({ host: checked.host, port, broker: checked.broker }, 'bridge listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      hub.close();
+      await app.close();
+      await link.close();
+      logger.info({ host: checked.host, port }, 'bridge stopped');
+    })();
+    return closing;
+  };
+  return { host: checked.host, port, close };
+}
