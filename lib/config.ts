@@ -13,6 +13,8 @@ export type ConfigSchema = z.ZodObject;
 export interface ConfigSources {
   /** Path of a JSON config file, if any. */
   file?: string | undefined;
+  /** Values to use instead of a file when no file is given (a built-in configuration). */
+  base?: Record<string, unknown> | undefined;
   /** Environment to read `PIMINDER_*` overrides from; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
   /** Values given on the command line, by key path (`port`, `limits.maxPacketSize`). */
@@ -132,7 +134,9 @@ export function loadConfig<S extends ConfigSchema>(
   schema: S,
   sources: ConfigSources = {},
 ): Readonly<z.infer<S>> {
-  const raw: Record<string, unknown> = sources.file ? readConfigFile(sources.file) : {};
+  const raw: Record<string, unknown> = sources.file
+    ? readConfigFile(sources.file)
+    : structuredClone(sources.base ?? {});
   const origin = new Map<string, string>();
   const env = sources.env ?? process.env;
 
