@@ -91,3 +91,48 @@ export class Inbox {
     return this.on(topic).map((message) => JSON.parse(message.payload.toString()) as Record<string, unknown>);
   }
 }
+
+let sentinelCount = 0;
+
+/**
+ * Every retained status the broker holds, as a new monitor receives them. A fresh sentinel
+ * status is published first: retained messages replay in the order they were first stored,
+ * so once the sentinel arrives everything else has. Needs the identities `sentinel`
+ * (service) and `monitor` in the PKI.
+ */
+export async function retainedSnapshot(
+  clients: Clients,
+  pki: TestPki,
+  port: number,
+  filter = 'piminder/status/#',
+): Promise<Map<string, string>> {
+  const check = `mark-${process.pid}-${sentinelCount++}`;
+  const sentinelTopic = `piminder/status/sentinel/${check}`;
+  const sentinel = await clients.connect(pki, port, 'sentinel');
+  await sentinel.publishAsync(sentinelTopic, '{"severity":"ok","message":"mark"}', { qos: 1, retain: true });
+
+  const monitor = await clients.connect(pki, port, 'monitor');
+  const inbox = new Inbox(monitor);
+  await monitor.subscribeAsync([filter, sentinelTopic], { qos: 1 });
+  await waitFor(() => inbox.on(sentinelTopic).length > 0, 'the sentinel status');
+
+  const snapshot = new Map<string, string>();
+  for (const message of inbox.messages) {
+    if (message.topic.startsWith('piminder/status/sentinel/')) continue;
+    if (message.retain) snapshot.set(message.topic, message.payload.toString());
+  }
+  await Promise.all([sentinel.endAsync(), monitor.endAsync()]);
+  return snapshot;
+}
+
+/** The QoS the broker granted per filter, 128 for a refusal (which mqtt.js turns into an error). */
+export async function grants(client: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>) {
+  try {
+    const granted = await client.subscribeAsync(filters);
+    return granted.map((grant) => grant.qos);
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: number[] } }).packet;
+    if (packet?.granted === undefined) throw error;
+    return packet.granted;
+  }
+}
