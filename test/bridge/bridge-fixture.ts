@@ -65,7 +65,7 @@ export function silentLogger(): Logger {
 
 /** One PKI, optionally a real broker, and a bridge on a free port with test users. */
 export async function startFixture(
-  options: { broker?: boolean; bridge?: BridgeOverrides } = {},
+  options: { broker?: boolean; bridge?: BridgeOverrides; logger?: Logger } = {},
 ): Promise<Fixture> {
   const dir = tempDir('bridge');
   const certsDir = join(dir.path, 'certs');
@@ -94,7 +94,7 @@ export async function startFixture(
       ...overrides,
       limits: { ...options.bridge?.limits, ...overrides.limits },
     });
-    running = await startBridge(config, { logger: silentLogger() });
+    running = await startBridge(config, { logger: options.logger ?? silentLogger() });
     fixture.bridgePort = running.port;
   };
 
@@ -139,6 +139,8 @@ export function call(
       typeof options.user === 'string' ? [options.user, PASSWORD] : options.user;
     headers.authorization = `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
   }
+
+  if (payload !== undefined) headers['content-length'] ??= String(Buffer.byteLength(payload));
 
   const tls: RequestOptions = { ca: fixture.pki.ca };
   if (options.cert !== undefined) Object.assign(tls, fixture.pki.client(options.cert));

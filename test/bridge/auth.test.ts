@@ -1,0 +1,122 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserStore, usersFile } from '../../bridge/users/user-store.js';
+import { createLogger } from '../../lib/logger.js';
+import { revoke } from '../../tools/certs/store.js';
+import { createTestPki } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { call, PASSWORD, startFixture, type Fixture } from './bridge-fixture.js';
+
+/** Who may call: certificates and HTTP Basic users, without a broker behind the bridge. */
+let fixture: Fixture;
+const logText: string[] = [];
+beforeAll(async () => {
+  const sink = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      logText.push(chunk.toString());
+      done();
+    },
+  });
+  fixture = await startFixture({
+    broker: false,
+    logger: createLogger({ name: 'test', level: 'debug', destination: sink }),
+    bridge: { limits: { authFailuresBeforeDelay: 2, authDelayBaseMs: 400 } },
+  });
+});
+afterAll(async () => fixture?.close());
+
+describe('callers with client certificates', () => {
+  it('are named by CN with the role from OU', async () => {
+    const answer = await fixture.call('GET', '/api/v1/whoami', { cert: 'panel' });
+    expect(answer.json).toEqual({
+      name: 'panel',
+      role: 'monitor',
+      via: 'certificate',
+      mayAcknowledge: true,
+    });
+  });
+
+  it('are refused when the certificate comes from another CA', async () => {
+    const other = tempDir('foreign-ca');
+    try {
+      const foreign = await createTestPki(other.path, [['panel', 'monitor']]);
+      const answer = await call(
+        { pki: { ...fixture.pki, client: foreign.client }, bridgePort: fixture.bridgePort },
+        'GET',
+        '/api/v1/whoami',
+        { cert: 'panel' },
+      );
+      expect(answer.status).toBe(401);
+      expect(answer.json).toMatchObject({
+        code: 'PIMINDER_ERR_HTTP_UNAUTHENTICATED',
+        status: 401,
+        message: expect.stringContaining('client certificate refused'),
+      });
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('are refused once revoked, after the bridge reads the new CRL', async () => {
+    await fixture.pki.issue('gone', 'service');
+    expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' })).status).toBe(200);
+
+    await revoke(fixture.pki.dir, 'gone');
+    await fixture.restartBridge();
+    const answer = await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' });
+    expect(answer.status).toBe(401);
+    expect(answer.json).toMatchObject({ message: expect.stringContaining('CERT_REVOKED') });
+  });
+});
+
+describe('callers with HTTP Basic credentials', () => {
+  it('are named by user with the user\'s role', async () => {
+    const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'cron' });
+    expect(answer.json).toEqual({
+      name: 'cron',
+      role: 'service',
+      via: 'password',
+      mayAcknowledge: false,
+    });
+  });
+
+  it('get a JSON 401 with a Basic challenge when missing or wrong', async () => {
+    for (const options of [{}, { user: ['cron', 'nope'] as [string, string] }]) {
+      const answer = await fixture.call('GET', '/api/v1/whoami', options);
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('Basic realm="piminder"');
+      expect(answer.json).toMatchObject({ code: 'PIMINDER_ERR_HTTP_UNAUTHENTICATED', status: 401 });
+    }
+  });
+
+  it('are refused once disabled, and users added while running are accepted', async () => {
+    const store = new UserStore(usersFile(fixture.dataDir));
+    await store.put({ name: 'temp', role: 'monitor', password: PASSWORD });
+    expect((await fixture.call('GET', '/api/v1/whoami', { user: 'temp' })).status).toBe(200);
+
+    await store.setDisabled('temp', true);
+    expect((await fixture.call('GET', '/api/v1/whoami', { user: 'temp' })).status).toBe(401);
+  });
+
+  it('slow down an address after repeated failures', async () => {
+    await fixture.restartBridge();
+    const wrong: [string, string] = ['viewer', 'not the password'];
+    for (let i = 0; i < 2; i++) await fixture.call('GET', '/api/v1/whoami', { user: wrong });
+
+    // A lower bound only: a loaded machine can make it slower, never faster.
+    const started = Date.now();
+    const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'viewer' });
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('never write a password to the log', async () => {
+    await fixture.call('GET', '/api/v1/whoami', { user: ['cron', 'secret-typo-password'] });
+    await fixture.call('GET', '/api/v1/whoami', { user: 'cron' });
+    const text = logText.join('');
+    expect(text).toContain('login refused');
+    expect(text).not.toContain('secret-typo-password');
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(Buffer.from(`cron:${PASSWORD}`).toString('base64'));
+  });
+});
