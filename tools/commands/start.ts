@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../lib/logger.js';
+import { SimulatedBackend } from '../../monitor/index.js';
+import { installProcessGuards } from '../../monitor/process-guards.js';
+import { attachSimulatedControls } from '../../monitor/simulated-controls.js';
+import { loadStartConfig, type StartFlags } from '../start/config.js';
+import { ensureDevelopmentPki } from '../start/first-run.js';
+import { firstReportHelp } from '../start/instructions.js';
+import { startParts, stopParts } from '../start/run-all.js';
+
+interface Flags extends StartFlags {
+  logLevel?: string;
+}
+
+const HELP = `
+Without --config: creates a development CA and certificates in ./certs when there are none
+(never overwriting), then runs broker (mqtts://127.0.0.1:8883), HTTP bridge
+(https://127.0.0.1:8443) and a monitor with simulated GPIO, with LevelDB in ./data.
+
+With --config FILE: runs the parts the file has a section for ("broker", "bridge",
+"monitor", each with the keys of that part's command); creates no certificates. Overrides:
+PIMINDER_<SECTION>_<KEY>, e.g. PIMINDER_BROKER_PORT=8884, PIMINDER_BRIDGE_PORT=0.
+
+A part that cannot start stops the whole with its reason (exit 1). SIGINT or SIGTERM stops
+every part; monitor outputs end in their safe state (off).`;
+
+async function runStart(flags: Flags): Promise<void> {
+  const config = loadStartConfig(flags);
+  const log = createLogger({ name: 'piminder', level: flags.logLevel });
+  const development = flags.config === undefined;
+
+  if (development && config.broker) await ensureDevelopmentPki(config.broker.certs, log);
+
+  const guards = installProcessGuards(log);
+  let parts;
+  try {
+    parts = await startParts(config, log);
+  } catch (error) {
+    guards.detach();
+    throw error;
+  }
+  const running = parts;
+  guards.attach({ safeState: () => running.monitor?.safeState(), close: () => stopParts(running) });
+
+  if (running.monitor?.backend instanceof SimulatedBackend) {
+    attachSimulatedControls(running.monitor.backend, process.stdin, log);
+  }
+
+  const bridgeUrl = running.bridge && `https://${running.bridge.host}:${running.bridge.port}`;
+  log.info(
+    {
+      broker: running.broker && `mqtts://${running.broker.host}:${running.broker.port}`,
+      bridge: bridgeUrl,
+      monitor: running.monitor?.backend.kind,
+    },
+    'piminder ready',
+  );
+  if (development && running.broker) {
+    process.stderr.write(
+      firstReportHelp({
+        certs: config.broker?.certs ?? './certs',
+        brokerHost: running.broker.host,
+        brokerPort: running.broker.port,
+        bridgeUrl,
+        prefix: config.broker?.topicPrefix ?? 'piminder',
+      }),
+    );
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('Run broker, HTTP bridge and monitor in one process (what npm start runs)')
+    .option('-c, --config <file>', 'JSON config file with "broker", "bridge", "monitor" sections')
+    .option('--certs <dir>', 'certificate folder for every part (PIMINDER_CERTS)')
+    .option('--data <dir>', 'data folder for broker and bridge (PIMINDER_DATA)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug')
+    .addHelpText('after', HELP)
+    .action(runStart);
+}
