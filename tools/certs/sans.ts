@@ -17,7 +17,9 @@ export function isDnsName(value: string): boolean {
   if (value.length === 0 || value.length > MAX_DNS_LENGTH) return false;
 
   const labels = value.startsWith('*.') ? value.slice(2).split('.') : value.split('.');
-  return labels.every((label) => DNS_LABEL.test(label));
+  // An all-numeric last label is a mistyped IPv4 address ("192.168.1.300"), never a host.
+  const last = labels[labels.length - 1] ?? '';
+  return labels.every((label) => DNS_LABEL.test(label)) && !/^\d+$/.test(last);
 }
 
 function ipv4Bytes(address: string): number[] {
