@@ -10,7 +10,10 @@ import type { Identity } from '../lib/roles.js';
  */
 export interface ParserInternals {
   packet: { length: number };
+  _pos: number;
+  _list: { slice(start: number, end: number): Buffer };
   _parseLength(): boolean;
+  _parseString(): string | null;
   _emitError(error: Error): void;
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Client } from 'aedes';
 import { filterMatches } from '../lib/topics.js';
 import { internals, type Deliver, type DeliverPacket } from './aedes-internals.js';
@@ -24,6 +25,24 @@ export function limitPacketSize(client: Client, limit: number): void {
       return false;
     }
     return complete;
+  };
+}
+
+/**
+ * Refuses strings (topics, filters, client ids) that are not well-formed UTF-8 or contain
+ * U+0000 [MQTT-1.5.3-1] [MQTT-1.5.3-2]; mqtt-packet decodes them without checking, which
+ * would turn invalid bytes into U+FFFD and let two different byte strings name one topic.
+ * Answering "cannot parse" makes the parser close the connection.
+ */
+export function requireWellFormedStrings(client: Client): void {
+  const parser = internals(client)._parser;
+  const parseString = parser._parseString.bind(parser);
+  parser._parseString = () => {
+    const start = parser._pos + 2;
+    const text = parseString();
+    if (text === null) return null;
+    const bytes = parser._list.slice(start, parser._pos);
+    return isUtf8(bytes) && !bytes.includes(0) ? text : null;
   };
 }
 

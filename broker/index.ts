@@ -5,7 +5,7 @@ import { Level } from 'level';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { accessHooks } from './access.js';
 import { internals, type OwnedWill } from './aedes-internals.js';
-import { guardDelivery, limitPacketSize } from './client-guards.js';
+import { guardDelivery, limitPacketSize, requireWellFormedStrings } from './client-guards.js';
 import type { BrokerConfig } from './config.js';
 import { BrokerError } from './errors.js';
 import { IdentityRegistry, addressOf } from './identity.js';
@@ -111,6 +111,7 @@ export async function startBroker(
     const client = broker.handle(socket);
     clients.set(socket, client);
     limitPacketSize(client, config.limits.maxPacketSize);
+    requireWellFormedStrings(client);
     guardDelivery(client, {
       maxBacklog: config.limits.maxClientBacklog,
       onSlowConsumer: (backlog) => {
