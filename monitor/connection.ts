@@ -19,6 +19,15 @@ export interface ConnectionOptions {
 /** Longest wait for CONNACK after the TCP/TLS connection, in milliseconds. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * With TLS 1.3 the client's side of the handshake is done before the broker checks the
+ * client certificate, so a refused certificate shows only as the broker closing the
+ * connection before CONNACK, without a TLS alert error on the client side.
+ */
+const CLOSED_BEFORE_CONNACK =
+  'closed by the broker before CONNACK: it refused the client certificate ' +
+  '(revoked, expired or from another CA) or the connection';
+
 /** Longest wait for the broker to take a DISCONNECT when closing, in milliseconds. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -40,6 +49,7 @@ export class BrokerConnection extends EventEmitter<{
   #attempt = 0;
   #subscribed = false;
   #lastError: string | undefined;
+  #connackSeen = false;
   #closed = false;
 
   constructor(options: ConnectionOptions) {
@@ -99,6 +109,7 @@ export class BrokerConnection extends EventEmitter<{
       rejectUnauthorized: true,
     };
     this.#lastError = undefined;
+    this.#connackSeen = false;
     this.#log.debug({ url, attempt: this.#attempt }, 'connecting');
 
     const client = mqtt.connect(url, options);
@@ -112,6 +123,7 @@ export class BrokerConnection extends EventEmitter<{
   }
 
   #onConnect(client: MqttClient): void {
+    this.#connackSeen = true;
     this.#log.info({ url: this.#options.url }, 'connected');
     const filter = this.#options.filter;
     client.subscribe(filter, { qos: 1 }, (error, granted) => {
@@ -147,6 +159,9 @@ export class BrokerConnection extends EventEmitter<{
     client.on('error', () => undefined);
     client.end(true);
     this.#client = undefined;
+    if (!this.#connackSeen && this.#lastError === undefined) {
+      this.#onError(new Error(CLOSED_BEFORE_CONNACK));
+    }
     if (this.#subscribed) {
       this.#subscribed = false;
       const reason = this.#lastError ?? 'connection closed';
