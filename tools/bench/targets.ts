@@ -1,0 +1,135 @@
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBroker, type BrokerProcess } from './broker-process.js';
+
+/** The brokers a run compares; the harness talks to each the same way. */
+export const TARGET_NAMES = ['mosquitto', 'piminder', 'aedes'] as const;
+
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  mosquitto: 'Mosquitto 2 (Debian)',
+  piminder: 'Piminder (fsync)',
+  aedes: 'bare Aedes + level',
+};
+
+/** Where a target finds its PKI and keeps its data. */
+export interface TargetPlace {
+  certsDir: string;
+  dataDir: string;
+}
+
+export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(REPO_ROOT, 'tools', 'piminder.js');
+const BARE_AEDES = join(REPO_ROOT, 'tools', 'bench', 'bare-aedes-broker.ts');
+
+function jsonPort(message: string): (line: string) => number | undefined {
+  return (line) => {
+    try {
+      const parsed = JSON.parse(line) as { msg?: unknown; port?: unknown };
+      return parsed.msg === message && typeof parsed.port === 'number' ? parsed.port : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** `piminder broker` as a product runs it: its own process, fsync durability, info logs. */
+export function startPiminder(place: TargetPlace): Promise<BrokerProcess> {
+  const args = [CLI, 'broker', '--certs', place.certsDir, '--data', place.dataDir];
+  args.push('--host', '127.0.0.1', '--port', '0', '--durability', 'fsync');
+  return launchBroker({
+    name: 'piminder',
+    command: process.execPath,
+    args,
+    env: { PATH: process.env.PATH },
+    readyPort: jsonPort('broker ready'),
+  });
+}
+
+/** Aedes and aedes-persistence-level alone, with the same TLS options, as a child process. */
+export function startBareAedes(place: TargetPlace): Promise<BrokerProcess> {
+  return launchBroker({
+    name: 'aedes',
+    command: process.execPath,
+    args: ['--import', 'tsx', BARE_AEDES, '--certs', place.certsDir, '--data', place.dataDir],
+    env: { PATH: process.env.PATH },
+    // `--import tsx` is resolved from the working folder.
+    cwd: REPO_ROOT,
+    readyPort: jsonPort('bare aedes ready'),
+  });
+}
+
+/** A port nobody listens on right now; Mosquitto 2.0 cannot pick one itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Mosquitto configured like Piminder: mutual TLS with the same CA, server certificate and
+ * CRL, identity from the certificate, TCP_NODELAY, persistence on, and queue limits raised
+ * so that 10,000 retained messages reach a new subscriber rather than being dropped.
+ */
+export function mosquittoConfig(place: TargetPlace, port: number): string {
+  return [
+    'per_listener_settings false',
+    'allow_anonymous false',
+    // Run as the invoking user: the temp key files are readable by it alone.
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    'persistence true',
+    `persistence_location ${place.dataDir}/`,
+    'max_inflight_messages 1000',
+    'max_queued_messages 100000',
+    'set_tcp_nodelay true',
+    // stderr is unbuffered; stdout to a pipe would hold back the "running" line.
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    `listener ${port} 127.0.0.1`,
+    `cafile ${join(place.certsDir, 'ca.crt')}`,
+    `certfile ${join(place.certsDir, 'server.crt')}`,
+    `keyfile ${join(place.certsDir, 'server.key')}`,
+    `crlfile ${join(place.certsDir, 'crl.pem')}`,
+    'tls_version tlsv1.2',
+    'require_certificate true',
+    'use_identity_as_username true',
+    '',
+  ].join('\n');
+}
+
+export async function startMosquitto(place: TargetPlace): Promise<BrokerProcess> {
+  const port = await freePort();
+  const configFile = join(place.dataDir, 'mosquitto.conf');
+  writeFileSync(configFile, mosquittoConfig(place, port));
+  return launchBroker({
+    name: 'mosquitto',
+    command: MOSQUITTO_BINARY,
+    args: ['-c', configFile],
+    readyPort: (line) => (/mosquitto version \S+ running/.test(line) ? port : undefined),
+  });
+}
+
+export function startTarget(name: TargetName, place: TargetPlace): Promise<BrokerProcess> {
+  switch (name) {
+    case 'mosquitto':
+      return startMosquitto(place);
+    case 'piminder':
+      return startPiminder(place);
+    case 'aedes':
+      return startBareAedes(place);
+  }
+}
