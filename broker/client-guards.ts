@@ -73,40 +73,42 @@ export interface DeliveryGuardOptions {
  *   message as delivered, so one subscriber that stops reading holds back every other one
  *   once its concurrency window fills. Here the write is started and the message counted as
  *   delivered at once; a client whose unread backlog passes `maxBacklog` is disconnected.
+ * - QoS: every message goes out at the lower of its QoS and the QoS granted to the
+ *   client's matching subscriptions [MQTT-3.8.4], which Aedes does for exact topics only;
+ *   for retained replays, that is the stored QoS.
  * - Retained replay on subscribe (the only packets that still carry retain=1 here, since
- *   live deliveries have it cleared [MQTT-3.3.1-9]): delivered at the lower of the stored
- *   QoS and the granted QoS [MQTT-3.8.4], which Aedes does for exact topics only. The replay
- *   keeps Aedes' back-pressure, so a new monitor reading 10,000 statuses is not dropped.
+ *   live deliveries have it cleared [MQTT-3.3.1-9]) keeps Aedes' back-pressure, so a new
+ *   monitor reading 10,000 statuses is not dropped.
  */
 export function guardDelivery(client: Client, options: DeliveryGuardOptions): void {
   const inner = internals(client);
   const deliver0 = inner.deliver0;
   const deliverQoS = inner.deliverQoS;
 
-  const replay = (packet: DeliverPacket, done: () => void): void => {
+  /** Sends at the lower of the packet's and the granted QoS; false when nothing matches. */
+  const send = (packet: DeliverPacket, done: () => void): boolean => {
     const granted = grantedQos(client, packet.topic);
-    if (granted < 0) return done();
+    if (granted < 0) return false;
     if (granted < packet.qos) packet.qos = granted as 0 | 1 | 2;
     if (packet.qos === 0) deliver0(packet, done);
     else deliverQoS(packet, done);
+    return true;
   };
 
-  const live = (deliver: Deliver): Deliver => (packet, done) => {
+  const replay: Deliver = (packet, done) => {
+    if (!send(packet, done)) done();
+  };
+
+  const live: Deliver = (packet, done) => {
     const backlog = backlogOf(client);
-    if (backlog > options.maxBacklog) {
-      options.onSlowConsumer(backlog);
-      done();
-      return;
-    }
-    deliver(packet, noop);
+    if (backlog > options.maxBacklog) options.onSlowConsumer(backlog);
+    else send(packet, noop);
     done();
   };
 
-  const live0 = live(deliver0);
-  const liveQoS = live(deliverQoS);
-  inner.deliver0 = (packet, done) => (packet.retain ? replay(packet, done) : live0(packet, done));
-  inner.deliverQoS = (packet, done) =>
-    packet.retain ? replay(packet, done) : liveQoS(packet, done);
+  const route: Deliver = (packet, done) => (packet.retain ? replay(packet, done) : live(packet, done));
+  inner.deliver0 = route;
+  inner.deliverQoS = route;
 }
 
 function noop(): void {}
