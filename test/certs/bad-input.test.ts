@@ -141,6 +141,14 @@ describe('refusals leave every file as it was', () => {
       'P12_PASSWORD',
       /needs a password/,
     );
+    for (const password of ['p\u00e4ssw\u00f6rd', 'tab\there', 'line\nbreak']) {
+      await expectRefusal(
+        dir,
+        () => exportP12(dir, 'backup-job', target, { password }),
+        'P12_PASSWORD',
+        /printable ASCII characters only/,
+      );
+    }
     await expectRefusal(
       dir,
       () => exportP12(dir, 'backup-job', file, { password: 'pw' }),

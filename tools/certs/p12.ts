@@ -50,6 +50,12 @@ export function isP12Algorithm(value: string): value is P12Algorithm {
   return (P12_ALGORITHMS as readonly string[]).includes(value);
 }
 
+/**
+ * The MAC reads the password as UTF-16 and PBKDF2 as single bytes in node-forge, while
+ * OpenSSL reads UTF-8: only ASCII means the same to all three.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
 export interface ExportOptions {
   password: string | undefined;
   algorithm?: string | undefined;
@@ -62,6 +68,13 @@ function checkExportOptions(file: string, options: ExportOptions): P12Algorithm 
       'P12_PASSWORD',
       'a PKCS#12 bundle needs a password',
       'set PIMINDER_P12_PASSWORD, which stays out of the process list, or pass --password',
+    );
+  }
+  if (!PRINTABLE_ASCII.test(options.password)) {
+    throw new CertsError(
+      'P12_PASSWORD',
+      'a PKCS#12 password may hold printable ASCII characters only',
+      'other characters would not be encoded the way OpenSSL and devices read them',
     );
   }
   const algorithm = options.algorithm ?? 'aes256';
