@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import { BenchError } from './errors.js';
-import { publishRetained } from './mqtt-harness.js';
+import { dropReason, publishRetained } from './mqtt-harness.js';
 import { percentile, perSecond } from './stats.js';
 
 /** One publishing client and the status topics it owns. */
@@ -70,12 +70,22 @@ function pump(publisher: Publisher, load: PublishLoad, endAt: number, tally: Tal
     const fill = () => {
       if (failed) return;
       while (inFlight < load.window && more()) sendOne();
-      if (inFlight === 0 && !more()) resolve();
+      if (inFlight === 0 && !more()) {
+        publisher.client.off('close', onClose);
+        resolve();
+      }
     };
     const fail = (error: unknown) => {
+      if (failed) return;
       failed = true;
+      publisher.client.off('close', onClose);
       reject(error);
     };
+    const onClose = () => {
+      const reason = dropReason(publisher.client);
+      fail(new BenchError('PUBLISH', `connection lost during the measurement: ${reason}`));
+    };
+    publisher.client.once('close', onClose);
     fill();
   });
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_PREFIX, allStatusFilter } from '../../lib/topics.js';
 import { BenchError } from './errors.js';
+import { dropReason } from './mqtt-harness.js';
 
 export interface ReplayFigures {
   /** From SUBSCRIBE sent to the last expected retained status received. */
@@ -36,17 +37,27 @@ export function measureReplay(monitor: MqttClient, expected: ReadonlySet<string>
       seen.add(topic);
       if (seen.size === expected.size) finish();
     };
-    const finish = () => {
+    const stopListening = () => {
       monitor.off('message', onMessage);
+      monitor.off('close', onClose);
+    };
+    const finish = () => {
+      stopListening();
       resolve({ ms: performance.now() - startedAt, received, distinct: seen.size, others });
+    };
+    const onClose = () => {
+      stopListening();
+      const reason = `${dropReason(monitor)} after ${seen.size} of ${expected.size} statuses`;
+      reject(new BenchError('CONNECT', `monitor lost its connection: ${reason}`));
     };
 
     monitor.on('message', onMessage);
+    monitor.once('close', onClose);
     startedAt = performance.now();
     monitor.subscribe(allStatusFilter(DEFAULT_PREFIX), { qos: 1 }, (error, granted) => {
       const refused = granted?.some((grant) => grant.qos === 128) === true;
       if (error || refused) {
-        monitor.off('message', onMessage);
+        stopListening();
         const reason = error?.message ?? 'the broker refused the subscription';
         reject(new BenchError('CONNECT', `monitor could not subscribe: ${reason}`));
       }

@@ -39,6 +39,14 @@ export function clientOptions(endpoint: Endpoint, tls: ClientTls, purpose: strin
   };
 }
 
+/** The last socket error of each connected client, for the message when it drops. */
+const lastErrors = new WeakMap<MqttClient, Error>();
+
+/** Why a connected client is gone: its last socket error, or a plain close. */
+export function dropReason(client: MqttClient): string {
+  return lastErrors.get(client)?.message ?? 'the broker closed the connection';
+}
+
 /** Resolves with the client once the broker's CONNACK accepted it. */
 export function connectClient(
   endpoint: Endpoint,
@@ -57,6 +65,8 @@ export function connectClient(
       clearTimeout(timer);
       client.removeAllListeners('error');
       client.removeAllListeners('close');
+      // A later socket error ends the measurement through 'close'; keep it for the message.
+      client.on('error', (error) => lastErrors.set(client, error));
       resolve(client);
     });
     client.once('error', (error) => {
