@@ -1,9 +1,13 @@
+import { cpSync, readFileSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll } from 'vitest';
 import { startBridge, bridgeConfig, type BridgeConfig } from '../../bridge/index.js';
 import { UserStore, usersFile, type UserRole } from '../../bridge/users/user-store.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
+import type { Role } from '../../lib/roles.js';
+import { certPaths, issueClient } from '../../tools/certs/store.js';
 import { startTestBroker, type RunningBroker } from '../helpers/broker.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -63,16 +67,57 @@ export function silentLogger(): Logger {
   return createLogger({ name: 'test', level: 'silent', destination: sink });
 }
 
-/** One PKI, optionally a real broker, and a bridge on a free port with test users. */
+/** The TestPki view of a PKI folder that exists already (a copy of the template). */
+function loadTestPki(dir: string): TestPki {
+  const paths = certPaths(dir);
+  const client = (name: string) => ({
+    cert: readFileSync(paths.clientCert(name)),
+    key: readFileSync(paths.clientKey(name)),
+  });
+  return {
+    dir,
+    ca: readFileSync(paths.caCert),
+    serverCert: readFileSync(paths.serverCert),
+    serverKey: readFileSync(paths.serverKey),
+    client,
+    issue: async (name: string, role: Role) => {
+      await issueClient(dir, name, role);
+      return client(name);
+    },
+  };
+}
+
+let template: Promise<{ path: string; remove: () => void }> | undefined;
+
+/**
+ * Keys and password hashes are slow to make on a busy machine: each test file makes its PKI
+ * and users once, and every fixture starts from a copy of them.
+ */
+function fixtureTemplate() {
+  template ??= (async () => {
+    const dir = tempDir('bridge-template');
+    await createTestPki(join(dir.path, 'certs'), CERTIFICATES);
+    const store = new UserStore(usersFile(join(dir.path, 'bridge-data')));
+    for (const [name, role] of USERS) await store.put({ name, role, password: PASSWORD });
+    return dir;
+  })();
+  return template;
+}
+
+afterAll(async () => {
+  if (template !== undefined) (await template).remove();
+  template = undefined;
+});
+
+/** A PKI, optionally a real broker, and a bridge on a free port with test users. */
 export async function startFixture(
   options: { broker?: boolean; bridge?: BridgeOverrides; logger?: Logger } = {},
 ): Promise<Fixture> {
   const dir = tempDir('bridge');
+  cpSync((await fixtureTemplate()).path, dir.path, { recursive: true });
   const certsDir = join(dir.path, 'certs');
   const dataDir = join(dir.path, 'bridge-data');
-  const pki = await createTestPki(certsDir, CERTIFICATES);
-  const store = new UserStore(usersFile(dataDir));
-  for (const [name, role] of USERS) await store.put({ name, role, password: PASSWORD });
+  const pki = loadTestPki(certsDir);
 
   const broker =
     options.broker === false
