@@ -31,7 +31,11 @@ export function logBrokerEvents(aedes: Aedes, identities: IdentityRegistry, log:
     if (alreadyLogged(error)) return;
     log.info({ address: addressOf(client.conn as TLSSocket), reason: error.message }, 'connection refused');
   });
+  // Aedes reports an error for every write still pending on a closing socket; one line will do.
+  const closedClients = new WeakSet<Client>();
   aedes.on('clientError', (client, error) => {
+    if (closedClients.has(client)) return;
+    closedClients.add(client);
     if (alreadyLogged(error)) return;
     const level = error instanceof PacketTooLargeError || !('code' in error) ? 'info' : 'debug';
     log[level]({ ...describe(client), reason: error.message }, 'connection closed');

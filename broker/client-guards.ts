@@ -99,10 +99,15 @@ export function guardDelivery(client: Client, options: DeliveryGuardOptions): vo
     if (!send(packet, done)) done();
   };
 
+  let dropped = false;
   const live: Deliver = (packet, done) => {
     const backlog = backlogOf(client);
-    if (backlog > options.maxBacklog) options.onSlowConsumer(backlog);
-    else send(packet, noop);
+    if (dropped || backlog > options.maxBacklog) {
+      if (!dropped) options.onSlowConsumer(backlog);
+      dropped = true;
+    } else {
+      send(packet, noop);
+    }
     done();
   };
 
