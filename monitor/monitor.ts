@@ -33,6 +33,9 @@ export interface MonitorState {
   statuses: Status[];
 }
 
+/** Shortest time between two recomputations of the outputs while messages stream in, in ms. */
+const REFRESH_INTERVAL_MS = 50;
+
 interface Output {
   config: OutputConfig;
   driver: PatternDriver;
@@ -53,6 +56,8 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
   readonly #outputs: Output[] = [];
   readonly #debouncers: Debouncer[] = [];
   #conditions = new Set<Condition>();
+  #refreshPending: NodeJS.Timeout | undefined;
+  #lastRefresh = 0;
   #safe = false;
   #closing: Promise<void> | undefined;
 
@@ -104,7 +109,7 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     this.#connection.on('message', (topic, payload, retained) => {
       this.#table.apply(topic, payload);
       this.#replay.saw(topic, retained);
-      this.#refresh();
+      this.#scheduleRefresh();
     });
     this.#connection.on('lost', () => {
       this.#replay.cancel();
@@ -143,6 +148,7 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
 
     this.#link.stop();
     this.#replay.cancel();
+    clearTimeout(this.#refreshPending);
     for (const debouncer of this.#debouncers) debouncer.stop();
     for (const { driver } of this.#outputs) driver.stop();
     this.backend.close();
@@ -197,8 +203,22 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     this.#refresh();
   }
 
+  /**
+   * One refresh for a burst of messages, at most one per REFRESH_INTERVAL_MS: a replay of
+   * thousands of retained statuses arrives in many small reads, and recomputing after each
+   * would cost more than the replay itself. A lone message is shown at once.
+   */
+  #scheduleRefresh(): void {
+    if (this.#refreshPending !== undefined) return;
+    const wait = Math.max(0, this.#lastRefresh + REFRESH_INTERVAL_MS - Date.now());
+    this.#refreshPending = setTimeout(() => this.#refresh(), wait);
+  }
+
   /** Recomputes the conditions and drives every output from them. */
   #refresh(): void {
+    clearTimeout(this.#refreshPending);
+    this.#refreshPending = undefined;
+    this.#lastRefresh = Date.now();
     if (this.#safe) return;
 
     const held = conditionsOf(this.#table.list(), this.#link.state);
