@@ -75,11 +75,12 @@ export class Clients {
 
 /** Collects messages per topic as a subscriber receives them. */
 export class Inbox {
-  readonly messages: Array<{ topic: string; payload: Buffer; retain: boolean; qos: number }> = [];
+  readonly messages: Array<{ topic: string; payload: Buffer; retain: boolean; qos: number; at: number }> =
+    [];
 
   constructor(client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
-      this.messages.push({ topic, payload, retain: packet.retain, qos: packet.qos });
+      this.messages.push({ topic, payload, retain: packet.retain, qos: packet.qos, at: Date.now() });
     });
   }
 
