@@ -45,6 +45,8 @@ export class RetainedStore {
   readonly #memory = new Map<string, RetainedMessage>();
   #queue: PendingWrite[] = [];
   #flushing: Promise<void> | undefined;
+  #writes = 0;
+  #batches = 0;
 
   private constructor(root: Level<string, Buffer>, sync: boolean) {
     this.#root = root;
@@ -107,6 +109,8 @@ export class RetainedStore {
         : { type: 'put' as const, sublevel: this.#db, key: write.topic, value: encode(write) },
     );
 
+    this.#writes += group.length;
+    this.#batches += 1;
     try {
       await this.#root.batch(operations, { sync: this.#sync });
     } catch (error) {
@@ -119,6 +123,11 @@ export class RetainedStore {
       else this.#memory.set(write.topic, { topic: write.topic, payload: write.payload, qos: write.qos });
       write.resolve();
     }
+  }
+
+  /** Writes requested and disk batches they were grouped into, since the store opened. */
+  stats(): { writes: number; batches: number } {
+    return { writes: this.#writes, batches: this.#batches };
   }
 
   /** Waits for writes already queued; the caller closes the database afterwards. */

@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { spawnBroker, type SpawnedBroker } from '../helpers/broker.js';
+import { spawnBroker, startTestBroker, type SpawnedBroker } from '../helpers/broker.js';
+import { expiredServer } from './fixtures.js';
 import { Clients } from './support.js';
 
 const CLI = fileURLToPath(new URL('../../tools/piminder.js', import.meta.url));
@@ -85,30 +86,62 @@ describe('start-up refusals: one line, non-zero exit', () => {
     expect(result.stderr).toContain('cannot read the CA certificate');
   });
 
+  // The cases below run in-process: the refusal is the same error the command prints.
+  const refusal = (certs: string) =>
+    startTestBroker({ certsDir: certs, dataDir: join(dir.path, 'data-in-process') });
+
   it('refuses a missing server key', async () => {
     const certs = certsCopy('no-key');
     rmSync(join(certs, 'server.key'));
-    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('cannot read the server key');
+    await expect(refusal(certs)).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_FILE_MISSING',
+      message: expect.stringContaining('cannot read the server key'),
+    });
   });
 
   it('refuses a key readable by group or others', async () => {
     const certs = certsCopy('exposed');
     chmodSync(join(certs, 'server.key'), 0o644);
-    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('readable by group or others');
-    expect(result.stderr).toContain('chmod 600');
+    await expect(refusal(certs)).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_KEY_EXPOSED',
+      message: expect.stringContaining('readable by group or others'),
+      hint: expect.stringContaining('chmod 600'),
+    });
   });
 
   it('refuses a certificate that does not match its key', async () => {
     const certs = certsCopy('mismatch');
     copyFileSync(join(pki.dir, 'clients', 'svc-a.key'), join(certs, 'server.key'));
     chmodSync(join(certs, 'server.key'), 0o600);
-    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('does not match the key');
+    await expect(refusal(certs)).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_KEY_MISMATCH',
+      message: expect.stringContaining('does not match the key'),
+    });
+  });
+
+  it('refuses an expired server certificate', async () => {
+    const certs = certsCopy('expired');
+    const server = await expiredServer(pki);
+    writeFileSync(join(certs, 'server.crt'), server.certPem);
+    writeFileSync(join(certs, 'server.key'), server.keyPem, { mode: 0o600 });
+    const start = startTestBroker({ certsDir: certs, dataDir: join(dir.path, 'data-expired') });
+    await expect(start).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_CERT_EXPIRED',
+      message: expect.stringContaining('server.crt expired on'),
+    });
+  });
+
+  it('refuses a data folder another broker holds', async () => {
+    const data = join(dir.path, 'data-locked');
+    const first = await startTestBroker({ certsDir: pki.dir, dataDir: data });
+    try {
+      await expect(startTestBroker({ certsDir: pki.dir, dataDir: data })).rejects.toMatchObject({
+        code: 'PIMINDER_ERR_BROKER_DATA_UNAVAILABLE',
+        message: expect.stringContaining('in use by another process'),
+      });
+    } finally {
+      await first.close();
+    }
   });
 
   it('refuses a port in use', async () => {
