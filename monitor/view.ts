@@ -67,6 +67,12 @@ export class LiveView {
     this.#timer = undefined;
   }
 
+  /** Draws a pending state now: the last frame before exit must show the outputs off. */
+  flush(): void {
+    this.stop();
+    this.#draw();
+  }
+
   #draw(): void {
     const state = this.#pending;
     this.#pending = undefined;

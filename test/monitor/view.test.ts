@@ -60,6 +60,11 @@ describe('live view', () => {
 
     await waitFor('the trailing redraw', () => written.includes('link: syncing'));
     expect(written).not.toContain('link: down');
+
+    view.show({ ...STATE, link: 'up', conditions: [] });
+    view.show({ ...STATE, link: 'down' });
+    view.flush();
+    expect(written.split('\u001b[H\u001b[2J').at(-1)).toContain('link: down');
     view.stop();
   });
 });

@@ -54,6 +54,7 @@ async function runMonitor(flags: MonitorFlags): Promise<void> {
   if (config.view) {
     const view = new LiveView(process.stdout);
     monitor.on('change', (state) => view.show(state));
+    process.once('exit', () => view.flush());
     view.show(monitor.state);
   }
 }
