@@ -75,20 +75,18 @@ export class Authenticator {
     if (delay > 0) await sleep(delay);
 
     const user = await users.find(basic.name);
-    const usable = user !== undefined && !user.disabled;
-    const known = usable && cache.has(basic.name, basic.password, user.password.salt);
     const valid =
-      known ||
-      (usable
-        ? await verifyPassword(basic.password, user.password)
-        : await verifyDecoy(basic.password));
+      user !== undefined && !user.disabled
+        ? await cache.verify(basic.name, basic.password, user.password.salt, () =>
+            verifyPassword(basic.password, user.password),
+          )
+        : await verifyDecoy(basic.password);
 
-    if (!valid || !usable) {
+    if (!valid || user === undefined) {
       throttle.recordFailure(credentials.address);
       logger.info({ user: basic.name, address: credentials.address }, 'login refused');
       throw refuse('wrong user name or password');
     }
-    if (!known) cache.remember(basic.name, basic.password, user.password.salt);
     throttle.recordSuccess(credentials.address);
     return { name: user.name, role: user.role, via: 'password' };
   }

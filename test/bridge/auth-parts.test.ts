@@ -51,6 +51,27 @@ describe('the credential cache', () => {
     expect(cache.has('cron', 'pass-word', 'salt1')).toBe(false);
   });
 
+  it('shares one slow check among concurrent logins and remembers only successes', async () => {
+    const cache = new CredentialCache(60_000);
+    let checks = 0;
+    const check = (result: boolean) => async () => {
+      checks += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return result;
+    };
+    const wave = await Promise.all(
+      Array.from({ length: 5 }, () => cache.verify('cron', 'right', 'salt', check(true))),
+    );
+    expect(wave).toEqual([true, true, true, true, true]);
+    expect(checks).toBe(1);
+    expect(await cache.verify('cron', 'right', 'salt', check(false))).toBe(true);
+    expect(checks).toBe(1);
+
+    expect(await cache.verify('cron', 'wrong', 'salt', check(false))).toBe(false);
+    expect(await cache.verify('cron', 'wrong', 'salt', check(false))).toBe(false);
+    expect(checks).toBe(3);
+  });
+
   it('remembers nothing when its time is 0', () => {
     const cache = new CredentialCache(0);
     cache.remember('cron', 'pass-word', 'salt1');
