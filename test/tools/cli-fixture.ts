@@ -51,7 +51,8 @@ export async function startCliFixture(label: string): Promise<CliFixture> {
   const dir = tempDir(label);
   const pki = await createTestPki(join(dir.path, 'certs'), CLIENTS);
   const brokerLines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ name: 'broker', level: 'info', destination: lineCollector(brokerLines) });
+  const destination = lineCollector(brokerLines);
+  const logger = createLogger({ name: 'broker', level: 'info', destination });
   const broker = await startTestBroker({
     certsDir: pki.dir,
     dataDir: join(dir.path, 'data'),

@@ -79,8 +79,13 @@ const WAIT_DEADLINE_MS = 45_000;
 const POLL_MS = 50;
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const env = { PATH: process.env.PATH, ...options.env };
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return startProcess(process.execPath, [CLI, ...args], options.env);
+}
+
+/** Any long-running child, e.g. the CLI under `script` for a pseudo-terminal. */
+export function startProcess(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  const env = { PATH: process.env.PATH, ...extraEnv };
+  const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin?.end();
   const result = collect(child);
   let stdout = '';
@@ -101,7 +106,14 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return result;
   };
-  return { child, stdout: () => stdout, stderr: () => stderr, waitForOutput, stop };
+  const running: RunningCli = {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitForOutput,
+    stop,
+  };
+  return running;
 }
 
 /** Polls a condition until it holds, failing with `what` after a generous deadline. */

@@ -21,7 +21,8 @@ function failureOf(run: () => unknown): PiminderError {
 
 describe('a report from the command line', () => {
   it('is validated by the broker schema and encoded as JSON', () => {
-    const request = buildRequest({ severity: 'minor', message: 'disk 80%', check: 'disk', ttl: '90.5' });
+    const options = { severity: 'minor', message: 'disk 80%', check: 'disk', ttl: '90.5' };
+    const request = buildRequest(options);
 
     expect(request).toEqual({
       kind: 'report',
@@ -80,7 +81,10 @@ describe('connection settings', () => {
   let pki: TestPki;
 
   beforeAll(async () => {
-    pki = await createTestPki(join(dir.path, 'certs'), [['backup', 'service'], ['monitor', 'monitor']]);
+    pki = await createTestPki(join(dir.path, 'certs'), [
+      ['backup', 'service'],
+      ['monitor', 'monitor'],
+    ]);
   });
 
   afterAll(() => dir.remove());
@@ -95,7 +99,11 @@ describe('connection settings', () => {
     const settings = resolve({ identity: 'backup' });
 
     expect(settings.identity).toMatchObject({ name: 'backup', role: 'service' });
-    expect(settings.endpoint).toEqual({ host: '127.0.0.1', port: 8883, url: 'mqtts://127.0.0.1:8883' });
+    expect(settings.endpoint).toEqual({
+      host: '127.0.0.1',
+      port: 8883,
+      url: 'mqtts://127.0.0.1:8883',
+    });
     expect(settings.prefix).toBe('piminder');
     expect(settings.timeoutMs).toBe(10_000);
     expect(settings.files).toEqual({
@@ -152,8 +160,16 @@ describe('connection settings', () => {
     [{ identity: 'backup', url: '127.0.0.1:8883' }, {}, '--url "127.0.0.1:8883" is not a URL'],
     [{ identity: 'backup', url: 'nonsense' }, {}, 'is not a URL'],
     [{ identity: 'backup', topicPrefix: 'a/b' }, {}, '--topic-prefix "a/b" is not a valid name'],
-    [{ identity: 'backup', timeout: '0' }, {}, 'timeout: must be more than 0 seconds (from --timeout)'],
-    [{ identity: 'backup' }, { PIMINDER_TIMEOUT: '7200' }, 'at most 3600 seconds (from PIMINDER_TIMEOUT)'],
+    [
+      { identity: 'backup', timeout: '0' },
+      {},
+      'timeout: must be more than 0 seconds (from --timeout)',
+    ],
+    [
+      { identity: 'backup' },
+      { PIMINDER_TIMEOUT: '7200' },
+      'timeout: must be at most 3600 seconds (from PIMINDER_TIMEOUT)',
+    ],
   ])('refuses %j %j as wrong usage', (flags, env, message) => {
     const error = failureOf(() => resolve(flags, env));
 
@@ -174,7 +190,8 @@ describe('connection settings', () => {
     expect(missing.message).toBe('cannot read CA /nonexistent/ca.crt: ENOENT');
     expect(mismatch).toBeInstanceOf(ClientError);
     expect(mismatch.message).toBe(
-      `key ${paths.clientKey('monitor')} does not belong to certificate ${paths.clientCert('backup')}`,
+      `key ${paths.clientKey('monitor')} does not belong to ` +
+        `certificate ${paths.clientCert('backup')}`,
     );
     expect(notPem.code).toBe('PIMINDER_ERR_CLIENT_CERT_INVALID');
     expect(notPem.message).toContain(`${paths.index} is not a PEM certificate`);

@@ -17,12 +17,18 @@ export function addConnectionOptions(command: Command, defaultIdentity?: string)
       '--identity <name>',
       `use <certs>/clients/<name>.crt and .key${identityDefault} [PIMINDER_IDENTITY]`,
     )
-    .option('--certs <dir>', 'certificate folder of "piminder certs" (default: certs) [PIMINDER_CERTS]')
+    .option(
+      '--certs <dir>',
+      'certificate folder of "piminder certs" (default: certs) [PIMINDER_CERTS]',
+    )
     .option('--cert <file>', 'client certificate, instead of --identity [PIMINDER_CERT]')
     .option('--key <file>', 'private key of --cert [PIMINDER_KEY]')
     .option('--ca <file>', 'CA certificate to trust (default: <certs>/ca.crt) [PIMINDER_CA]')
     .option('--servername <name>', "name the broker's certificate must carry [PIMINDER_SERVERNAME]")
-    .option('--topic-prefix <name>', 'first topic level (default: piminder) [PIMINDER_TOPIC_PREFIX]')
+    .option(
+      '--topic-prefix <name>',
+      'first topic level (default: piminder) [PIMINDER_TOPIC_PREFIX]',
+    )
     .option(
       '--timeout <seconds>',
       `give up after this long (default: ${DEFAULT_TIMEOUT_SECONDS}) [PIMINDER_TIMEOUT]`,

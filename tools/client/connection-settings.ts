@@ -141,7 +141,8 @@ export function resolveConnection(
 
   const endpoint = parseBrokerUrl(config.url);
   if (!isValidName(config.topicPrefix)) {
-    throw new UsageError(`--topic-prefix "${config.topicPrefix}" is not a valid name: ${NAME_RULE}`);
+    const prefix = config.topicPrefix;
+    throw new UsageError(`--topic-prefix "${prefix}" is not a valid name: ${NAME_RULE}`);
   }
 
   const files = chooseFiles(config, options.defaultIdentity);

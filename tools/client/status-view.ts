@@ -43,9 +43,10 @@ export function renderTable(statuses: Status[], now: Date): string {
   const widths = HEADERS.map((_, column) =>
     Math.max(...rows.map((cells) => (cells[column] ?? '').length)),
   );
+  const last = HEADERS.length - 1;
   const lines = rows.map((cells) =>
     cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) => (column === last ? cell : cell.padEnd(widths[column] ?? 0)))
       .join('  ')
       .trimEnd(),
   );
@@ -63,7 +64,8 @@ export function renderChangeLine(change: TableChange, now: Date): string {
         status.acknowledged ? `acknowledged by ${status.acknowledgedBy ?? '?'}` : 'unacknowledged',
         ...(status.stale === true ? ['stale'] : []),
       ];
-      return `${time} ${key} ${status.severity} ${JSON.stringify(status.message)} ${flags.join(' ')}`;
+      const message = JSON.stringify(status.message);
+      return `${time} ${key} ${status.severity} ${message} ${flags.join(' ')}`;
     }
     case 'delete': {
       const { previous } = change;

@@ -62,9 +62,10 @@ function createPrinter(table: StatusTable, options: WatchOptions) {
   };
 
   const link = (up: boolean) => {
+    if (up === (linkDownSince === undefined)) return;
     linkDownSince = up ? undefined : (linkDownSince ?? new Date());
     if (options.mode === 'redraw') redraw();
-    else options.notice(up ? 'link to the broker restored' : 'link to the broker lost, reconnecting');
+    else options.notice(up ? 'link to the broker restored' : 'link to the broker lost, retrying');
   };
 
   return { redraw, change, link };
@@ -123,7 +124,8 @@ export async function watchStatuses(
   table.on('change', printer.change);
 
   return new Promise((resolve, reject) => {
-    const timer = options.mode === 'redraw' ? setInterval(printer.redraw, REDRAW_INTERVAL_MS) : undefined;
+    const timer =
+      options.mode === 'redraw' ? setInterval(printer.redraw, REDRAW_INTERVAL_MS) : undefined;
     const stop = (error?: Error) => {
       clearInterval(timer);
       options.signal.removeEventListener('abort', onAbort);

@@ -42,9 +42,10 @@ export function buildRequest(options: PublishOptions): PublishRequest {
   const check = checkName(options.check);
 
   if (options.clear === true) {
-    const extra = (['severity', 'message', 'ttl'] as const).filter((key) => options[key] !== undefined);
-    if (extra.length > 0) {
-      throw new UsageError(`--clear takes no ${extra.map((key) => `--${key}`).join(', ')}`);
+    const reportFlags = ['severity', 'message', 'ttl'] as const;
+    const given = reportFlags.filter((key) => options[key] !== undefined);
+    if (given.length > 0) {
+      throw new UsageError(`--clear takes no ${given.map((key) => `--${key}`).join(', ')}`);
     }
     return { kind: 'clear', check };
   }

@@ -70,9 +70,8 @@ async function status(options: StatusOptions & Record<string, unknown>): Promise
 
   const table = await readStatuses(settings, settleMs, log);
   const statuses = table.list();
-  process.stdout.write(
-    options.json === true ? `${JSON.stringify(statuses, null, 2)}\n` : renderTable(statuses, new Date()),
-  );
+  if (options.json === true) process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+  else process.stdout.write(renderTable(statuses, new Date()));
 }
 
 export function register(program: Command): void {
