@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import type { BrokerLimits } from './config.js';
@@ -42,8 +43,27 @@ export function createListener(
   });
   server.maxConnections = limits.maxConnections;
 
-  server.on('connection', (socket) => socket.setNoDelay(true));
+  // Node's handshakeTimeout starts with the first TLS record; a peer that connects and sends
+  // nothing would hold its socket forever. Pending handshakes are keyed by peer address.
+  const handshakes = new Map<string, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    socket.setNoDelay(true);
+    const address = addressOf(socket);
+    const timer = setTimeout(() => {
+      log.info({ address, reason: 'TLS handshake timeout' }, 'connection refused');
+      socket.destroy();
+    }, limits.handshakeTimeout);
+    timer.unref();
+    handshakes.set(address, timer);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (handshakes.get(address) === timer) handshakes.delete(address);
+    });
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
+    const address = addressOf(socket);
+    clearTimeout(handshakes.get(address));
+    handshakes.delete(address);
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
