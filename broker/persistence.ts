@@ -10,15 +10,22 @@ interface RetainedPacket {
   qos: number;
 }
 
-/** The methods of Aedes' persistence the broker replaces for retained messages. */
+/** The methods of Aedes' persistence the broker replaces or wraps. */
 interface RetainedPersistence {
   storeRetained(packet: RetainedPacket): Promise<void>;
   createRetainedStreamCombi(patterns: string[]): Readable;
   createRetainedStream(pattern: string): Readable;
+  outgoingClearMessageId(client: { clean?: boolean }, packet: { cmd: string }): Promise<unknown>;
 }
 
 function toPacket(message: RetainedMessage) {
-  return { cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: true };
+  return {
+    cmd: 'publish',
+    topic: message.topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: true,
+  };
 }
 
 /**
@@ -43,5 +50,15 @@ export function createPersistence(
     Readable.from(retained.matching(patterns).map(toPacket));
   persistence.createRetainedStream = (pattern) =>
     Readable.from(retained.matching([pattern]).map(toPacket));
+
+  // Aedes stores a QoS 1 delivery only for a persistent session (clean = false), yet looks
+  // up every PUBACK in LevelDB. A clean session's PUBACK can match nothing stored, so its
+  // lookup is skipped: a new monitor's 10,000 PUBACKs cost 10,000 reads otherwise. PUBCOMP
+  // (QoS 2 PUBREL state is stored for clean sessions too) and queue clean-up still clear.
+  const clearMessageId = persistence.outgoingClearMessageId.bind(persistence);
+  persistence.outgoingClearMessageId = (client, packet) =>
+    client.clean === true && packet.cmd === 'puback'
+      ? Promise.resolve(undefined)
+      : clearMessageId(client, packet);
   return persistence;
 }
