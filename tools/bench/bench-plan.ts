@@ -1,5 +1,5 @@
 import { BenchError } from './errors.js';
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { DEFAULT_TARGETS, type TargetName } from './targets.js';
 
 /** Everything one run measures and how much of it; the defaults are the published figures. */
 export interface BenchPlan {
@@ -21,10 +21,12 @@ export interface BenchPlan {
   stepTimeoutMs: number;
   /** Whole runs over all targets; the report shows the median of each figure. */
   rounds: number;
+  /** Where the Node.js brokers write CPU profiles (`node --cpu-prof`), if anywhere. */
+  profileDir?: string | undefined;
 }
 
 export const DEFAULT_PLAN: BenchPlan = {
-  targets: [...TARGET_NAMES],
+  targets: [...DEFAULT_TARGETS],
   statuses: 10_000,
   serviceClients: 4,
   window: 32,

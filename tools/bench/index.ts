@@ -3,9 +3,9 @@
  * client harness, mutual TLS on loopback. Prints the figures, their ratios to Mosquitto and
  * the issue's targets; `--json FILE` writes everything measured.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { isPiminderError } from '../../lib/errors.js';
 import { createBenchPki } from './bench-pki.js';
@@ -32,6 +32,7 @@ interface Flags {
   parallel: number;
   rounds: number;
   http: boolean;
+  profile?: string;
 }
 
 function wholeNumber(text: string): number {
@@ -63,6 +64,7 @@ function planFrom(flags: Flags): BenchPlan {
     sequentialConnects: flags.connects,
     parallelConnects: flags.parallel,
     rounds: flags.rounds,
+    profileDir: flags.profile === undefined ? undefined : resolve(flags.profile),
   });
 }
 
@@ -85,6 +87,7 @@ function program(): Command {
       wholeNumber, DEFAULT_PLAN.parallelConnects)
     .option('--rounds <n>', 'repeat everything; the table shows medians', wholeNumber,
       DEFAULT_PLAN.rounds)
+    .option('--profile <dir>', 'Node.js brokers write CPU profiles (--cpu-prof) here')
     .option('--no-http', "skip the bridge's HTTP benchmark");
 }
 
@@ -101,6 +104,13 @@ function availableTargets(plan: BenchPlan): TargetName[] {
   });
 }
 
+function profileFlags(plan: BenchPlan, target: TargetName): string[] {
+  if (plan.profileDir === undefined) return [];
+  const dir = join(plan.profileDir, target);
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', dir];
+}
+
 async function measureAll(plan: BenchPlan, workDir: string) {
   const pki = await createBenchPki(join(workDir, 'certs'), plan.serviceClients);
   const rounds: TargetFigures[] = [];
@@ -108,8 +118,9 @@ async function measureAll(plan: BenchPlan, workDir: string) {
   for (let round = 1; round <= plan.rounds; round += 1) {
     for (const target of plan.targets) {
       const dataDir = mkdtempSync(join(workDir, `${target}-${round}-`));
+      const place = { certsDir: pki.dir, dataDir, nodeFlags: profileFlags(plan, target) };
       try {
-        rounds.push(await runTarget(target, { certsDir: pki.dir, dataDir }, pki, plan, progress));
+        rounds.push(await runTarget(target, place, pki, plan, progress));
       } catch (error) {
         const line = isPiminderError(error) ? error.toLine() : String(error);
         failures.push(`${target} (round ${round}): ${line}`);

@@ -4,21 +4,27 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBroker, type BrokerProcess } from './broker-process.js';
 
-/** The brokers a run compares; the harness talks to each the same way. */
-export const TARGET_NAMES = ['mosquitto', 'piminder', 'aedes'] as const;
+/** The brokers a run can compare; the harness talks to each the same way. */
+export const TARGET_NAMES = ['mosquitto', 'piminder', 'aedes', 'piminder-os'] as const;
 
 export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** What `npm run bench` compares unless told otherwise. */
+export const DEFAULT_TARGETS: TargetName[] = ['mosquitto', 'piminder', 'aedes'];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   mosquitto: 'Mosquitto 2 (Debian)',
   piminder: 'Piminder (fsync)',
   aedes: 'bare Aedes + level',
+  'piminder-os': 'Piminder (os)',
 };
 
 /** Where a target finds its PKI and keeps its data. */
 export interface TargetPlace {
   certsDir: string;
   dataDir: string;
+  /** Extra flags for the Node.js brokers, e.g. `--cpu-prof` (Mosquitto ignores them). */
+  nodeFlags?: string[];
 }
 
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
@@ -38,10 +44,17 @@ function jsonPort(message: string): (line: string) => number | undefined {
   };
 }
 
-/** `piminder broker` as a product runs it: its own process, fsync durability, info logs. */
-export function startPiminder(place: TargetPlace): Promise<BrokerProcess> {
-  const args = [CLI, 'broker', '--certs', place.certsDir, '--data', place.dataDir];
-  args.push('--host', '127.0.0.1', '--port', '0', '--durability', 'fsync');
+/**
+ * `piminder broker` as a product runs it: its own process, info logs, and by default fsync
+ * durability; "os" (the OS flushes later) shows what the synchronous writes cost.
+ */
+export function startPiminder(
+  place: TargetPlace,
+  durability: 'fsync' | 'os' = 'fsync',
+): Promise<BrokerProcess> {
+  const args = [...(place.nodeFlags ?? []), CLI, 'broker'];
+  args.push('--certs', place.certsDir, '--data', place.dataDir);
+  args.push('--host', '127.0.0.1', '--port', '0', '--durability', durability);
   return launchBroker({
     name: 'piminder',
     command: process.execPath,
@@ -56,7 +69,10 @@ export function startBareAedes(place: TargetPlace): Promise<BrokerProcess> {
   return launchBroker({
     name: 'aedes',
     command: process.execPath,
-    args: ['--import', 'tsx', BARE_AEDES, '--certs', place.certsDir, '--data', place.dataDir],
+    args: [
+      ...(place.nodeFlags ?? []),
+      ...['--import', 'tsx', BARE_AEDES, '--certs', place.certsDir, '--data', place.dataDir],
+    ],
     env: { PATH: process.env.PATH },
     // `--import tsx` is resolved from the working folder.
     cwd: REPO_ROOT,
@@ -131,5 +147,7 @@ export function startTarget(name: TargetName, place: TargetPlace): Promise<Broke
       return startPiminder(place);
     case 'aedes':
       return startBareAedes(place);
+    case 'piminder-os':
+      return startPiminder(place, 'os');
   }
 }
