@@ -15,6 +15,7 @@ export type CertsProblem =
   | 'P12_PASSWORD'
   | 'FILE_EXISTS'
   | 'BAD_OPTION'
+  | 'LOCKED'
   | 'INDEX_BROKEN';
 
 /** A refusal of the certificate tool; nothing on disk was changed when it is thrown. */

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { findActive, newEntry, readIndex, writeIndex } from './cert-index.js';
 import type { CertIndex, IndexEntry } from './cert-index.js';
 import { CertsError } from './errors.js';
+import { withFolderLock } from './folder-lock.js';
 import { describeCertificate } from './inspect.js';
 import { certPaths } from './paths.js';
-import { issueClientCertificate, issueServerCertificate } from './pki.js';
+import { issueClientCertificate, issueServerCertificate, type CaMaterial } from './pki.js';
 import { parseSans } from './sans.js';
 import {
   checkDays,
@@ -55,8 +56,17 @@ export async function renewClient(
   checkDays(days);
   const ca = await loadCa(dir);
   checkWithinCa(ca, days);
-  const index = await readIndex(dir);
+  return withFolderLock(dir, () => renewClientLocked(dir, ca, name, { ...options, days }));
+}
 
+async function renewClientLocked(
+  dir: string,
+  ca: CaMaterial,
+  name: string,
+  options: RenewOptions & { days: number },
+): Promise<Renewal> {
+  const { days } = options;
+  const index = await readIndex(dir);
   const previous = findActive(index, 'client', name);
   if (previous === undefined || previous.role === null) {
     throw new CertsError(
@@ -84,14 +94,25 @@ export interface ServerRenewOptions extends RenewOptions {
 }
 
 /** A new server certificate with the current one's CN and SANs, plus any new SANs. */
-export async function renewServer(dir: string, options: ServerRenewOptions = {}) {
+export async function renewServer(
+  dir: string,
+  options: ServerRenewOptions = {},
+): Promise<Renewal> {
   const days = options.days ?? DEFAULT_LEAF_DAYS;
   checkDays(days);
   const ca = await loadCa(dir);
   checkWithinCa(ca, days);
+  return withFolderLock(dir, () => renewServerLocked(dir, ca, { ...options, days }));
+}
+
+async function renewServerLocked(
+  dir: string,
+  ca: CaMaterial,
+  options: ServerRenewOptions & { days: number },
+): Promise<Renewal> {
+  const { days } = options;
   const index = await readIndex(dir);
   const paths = certPaths(dir);
-
   const previous = findActive(index, 'server');
   if (previous === undefined) {
     throw new CertsError(

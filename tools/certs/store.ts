@@ -2,13 +2,13 @@ import { hostname } from 'node:os';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import forge from 'node-forge';
-import { isValidName, NAME_RULE } from '../../lib/names.js';
-import { isRole, ROLES, type Role } from '../../lib/roles.js';
+import type { Role } from '../../lib/roles.js';
 import { findActive, findBySerial, newEntry, readIndex, writeIndex } from './cert-index.js';
 import type { CertIndex, IndexEntry } from './cert-index.js';
+import { checkCommonName, checkDays, checkName, checkRole, checkWithinCa } from './checks.js';
 import { CertsError } from './errors.js';
 import { PUBLIC_MODE, SECRET_MODE, writeAtomic } from './files.js';
+import { withFolderLock } from './folder-lock.js';
 import { certPaths, pkiFiles } from './paths.js';
 import {
   buildCrl,
@@ -21,19 +21,12 @@ import {
 import { isDnsName, parseSans } from './sans.js';
 
 export { certPaths } from './paths.js';
+export { caNotAfter, checkDays, checkName, checkRole, checkWithinCa } from './checks.js';
 export { readIndex } from './cert-index.js';
 export type { CertIndex, EntryKind, EntryStatus, IndexEntry } from './cert-index.js';
 
 export const DEFAULT_CA_DAYS = 3650;
 export const DEFAULT_LEAF_DAYS = 397;
-
-/** 100 years: beyond that a typo is more likely than an intent. */
-const MAX_DAYS = 36500;
-
-const DAY_MS = 86_400_000;
-
-/** X.509's upper bound for a common name (RFC 5280, ub-common-name). */
-const MAX_CN_LENGTH = 64;
 
 /** SANs every server certificate carries, so local clients verify without options. */
 const LOCAL_SANS = ['localhost', '127.0.0.1', '::1'];
@@ -51,57 +44,6 @@ export async function loadCa(dir: string): Promise<CaMaterial> {
     certPem: await readFile(paths.caCert, 'utf8'),
     keyPem: await readFile(paths.caKey, 'utf8'),
   };
-}
-
-export function caNotAfter(ca: CaMaterial): Date {
-  return forge.pki.certificateFromPem(ca.certPem).validity.notAfter;
-}
-
-export function checkDays(days: number): void {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
-    throw new CertsError(
-      'BAD_DAYS',
-      `--days must be a whole number from 1 to ${MAX_DAYS}, not ${days}`,
-    );
-  }
-}
-
-/** A leaf that outlives its CA fails verification on its last days without any warning. */
-export function checkWithinCa(ca: CaMaterial, days: number, now = new Date()): void {
-  const caEnd = caNotAfter(ca);
-  if (caEnd.getTime() <= now.getTime()) {
-    throw new CertsError(
-      'CA_EXPIRED',
-      `the CA expired on ${caEnd.toISOString()}`,
-      'create a new CA with "piminder certs init --force" and issue every certificate again',
-    );
-  }
-  if (now.getTime() + days * DAY_MS > caEnd.getTime()) {
-    const left = Math.floor((caEnd.getTime() - now.getTime()) / DAY_MS);
-    throw new CertsError(
-      'BAD_DAYS',
-      `${days} days would outlive the CA, which is valid until ${caEnd.toISOString()}`,
-      `use --days ${Math.max(left, 1)} or fewer`,
-    );
-  }
-}
-
-export function checkName(name: string): void {
-  if (!isValidName(name)) {
-    throw new CertsError('BAD_NAME', `"${name}" is not a valid name: use ${NAME_RULE}`);
-  }
-}
-
-export function checkRole(role: string): asserts role is Role {
-  if (!isRole(role)) {
-    throw new CertsError('BAD_ROLE', `unknown role "${role}": use one of ${ROLES.join(', ')}`);
-  }
-}
-
-function checkCommonName(cn: string): void {
-  if (cn.trim() === '' || cn.length > MAX_CN_LENGTH) {
-    throw new CertsError('BAD_NAME', `--cn must be 1 to ${MAX_CN_LENGTH} characters`);
-  }
 }
 
 /** Writes a freshly issued certificate and its key, plus the copy kept under issued/. */
@@ -146,15 +88,19 @@ async function moveOldPkiAside(dir: string): Promise<string> {
   return aside;
 }
 
-/** A new CA, a server certificate for this host and an empty CRL. */
-export async function initCa(dir: string, options: InitOptions = {}): Promise<IndexEntry[]> {
-  if (caExists(dir) && !options.force) {
+function refuseExistingCa(dir: string, force: boolean | undefined): void {
+  if (caExists(dir) && !force) {
     throw new CertsError(
       'CA_EXISTS',
       `a CA already exists in ${dir}`,
       'pass --force to replace it; every certificate it issued stops working',
     );
   }
+}
+
+/** A new CA, a server certificate for this host and an empty CRL. */
+export async function initCa(dir: string, options: InitOptions = {}): Promise<IndexEntry[]> {
+  refuseExistingCa(dir, options.force);
   const days = options.days ?? DEFAULT_CA_DAYS;
   checkDays(days);
   const caCn = options.cn ?? 'Piminder CA';
@@ -170,17 +116,23 @@ export async function initCa(dir: string, options: InitOptions = {}): Promise<In
   });
   const crl = await buildCrl(ca, []);
 
-  if (caExists(dir)) await moveOldPkiAside(dir);
-  const paths = certPaths(dir);
-  await mkdir(paths.clients, { recursive: true, mode: 0o755 });
-  await writeAtomic(paths.caKey, ca.keyPem, SECRET_MODE);
-  await writeAtomic(paths.caCert, ca.certPem, PUBLIC_MODE);
-  await writeIssued(dir, paths.serverCert, paths.serverKey, server);
-  await writeAtomic(paths.crl, crl, PUBLIC_MODE);
+  await mkdir(dir, { recursive: true });
+  return withFolderLock(dir, async () => {
+    // Checked again under the lock: another init may have finished meanwhile.
+    refuseExistingCa(dir, options.force);
+    if (caExists(dir)) await moveOldPkiAside(dir);
 
-  const entries = [newEntry('ca', caCn, null, ca), newEntry('server', hostname(), null, server)];
-  await writeIndex(dir, { entries });
-  return entries;
+    const paths = certPaths(dir);
+    await mkdir(paths.clients, { recursive: true, mode: 0o755 });
+    await writeAtomic(paths.caKey, ca.keyPem, SECRET_MODE);
+    await writeAtomic(paths.caCert, ca.certPem, PUBLIC_MODE);
+    await writeIssued(dir, paths.serverCert, paths.serverKey, server);
+    await writeAtomic(paths.crl, crl, PUBLIC_MODE);
+
+    const entries = [newEntry('ca', caCn, null, ca), newEntry('server', hostname(), null, server)];
+    await writeIndex(dir, { entries });
+    return entries;
+  });
 }
 
 export interface IssueOptions {
@@ -201,10 +153,23 @@ export async function issueClient(
   checkDays(days);
   const ca = await loadCa(dir);
   checkWithinCa(ca, days);
+  const request = { name, role, days, force: options.force };
+  return withFolderLock(dir, () => issueLocked(dir, ca, request));
+}
+
+interface IssueRequest {
+  name: string;
+  role: Role;
+  days: number;
+  force: boolean | undefined;
+}
+
+async function issueLocked(dir: string, ca: CaMaterial, request: IssueRequest) {
+  const { name, role, days } = request;
   const index = await readIndex(dir);
 
   const active = findActive(index, 'client', name);
-  if (active && !options.force) {
+  if (active && !request.force) {
     throw new CertsError(
       'EXISTS',
       `an active certificate for "${name}" exists (serial ${active.serial.toUpperCase()})`,
@@ -270,6 +235,10 @@ function findRevocable(index: CertIndex, nameOrSerial: string): IndexEntry {
 /** Revokes the active certificate of a name, or any certificate by serial. */
 export async function revoke(dir: string, nameOrSerial: string): Promise<IndexEntry> {
   await loadCa(dir);
+  return withFolderLock(dir, () => revokeLocked(dir, nameOrSerial));
+}
+
+async function revokeLocked(dir: string, nameOrSerial: string): Promise<IndexEntry> {
   const index = await readIndex(dir);
   const entry = findRevocable(index, nameOrSerial);
   if (entry.status === 'revoked') {
