@@ -74,7 +74,12 @@ export class StatusOperations {
   }
 
   /** Acknowledges the current status on `topic`, optionally only if its id is `id`. */
-  async acknowledge(caller: Caller, api: Api, topic: string, id: string): Promise<Status | undefined> {
+  async acknowledge(
+    caller: Caller,
+    api: Api,
+    topic: string,
+    id: string,
+  ): Promise<Status | undefined> {
     const parsed = parseTopic(this.prefix, topic);
     if (parsed?.kind !== 'status') throw new HttpError('NOT_FOUND', `no status topic ${topic}`);
     const target = ackTopic(this.prefix, parsed.service, parsed.check);
@@ -113,7 +118,8 @@ export class StatusOperations {
 
     this.#settings.metrics.reportsRefused.inc({ api, reason: 'forbidden' });
     this.#log.info({ caller: caller.name, topic, reason: decision.reason }, 'publish refused');
-    throw new HttpError('FORBIDDEN', `${caller.name} may not publish ${topic}: ${decision.reason}`, {
+    const message = `${caller.name} may not publish ${topic}: ${decision.reason}`;
+    throw new HttpError('FORBIDDEN', message, {
       hint: 'a credential reports only under its own name',
     });
   }

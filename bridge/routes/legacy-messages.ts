@@ -23,7 +23,8 @@ export function registerLegacyMessageRoutes(app: BridgeApp, parts: BridgeParts):
   const { link, operations, metrics } = parts;
   const prefix = operations.prefix;
 
-  const topicOf = (status: Status) => statusTopic(prefix, status.service, status.check ?? undefined);
+  const topicOf = (status: Status) =>
+    statusTopic(prefix, status.service, status.check ?? undefined);
 
   const findById = (id: string): Status => {
     const status = link.table.list().find((candidate) => candidate.id === id);

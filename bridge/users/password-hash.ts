@@ -52,7 +52,8 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
   const expected = Buffer.from(stored.hash, 'base64');
   const params = { N: stored.cost, r: stored.blockSize, p: stored.parallelization };
-  const actual = await derive(password, Buffer.from(stored.salt, 'base64'), params, expected.length);
+  const salt = Buffer.from(stored.salt, 'base64');
+  const actual = await derive(password, salt, params, expected.length);
   return expected.length > 0 && timingSafeEqual(actual, expected);
 }
 

@@ -121,7 +121,8 @@ export class UserStore {
 
   async setPassword(name: string, password: string): Promise<UserRecord> {
     checkPassword(password);
-    return this.#update(name, async (user) => ({ ...user, password: await hashPassword(password) }));
+    const hashed = await hashPassword(password);
+    return this.#update(name, async (user) => ({ ...user, password: hashed }));
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<UserRecord> {

@@ -224,7 +224,8 @@ describe('the event stream', () => {
         for (const frame of frames) {
           const event = /^event: (.*)$/m.exec(frame)?.[1];
           const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+          if (event === undefined || data === undefined) continue;
+          events.push({ event, data: JSON.parse(data) });
         }
       });
     });

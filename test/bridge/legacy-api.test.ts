@@ -77,7 +77,8 @@ describe('legacy POST /api/messages/', () => {
   it('creates a new message for each identical POST', async () => {
     const name = uniqueName('repeat');
     for (let i = 0; i < 2; i++) {
-      const answer = await fixture.call('POST', '/api/messages/', { user: 'cron', body: post(name) });
+      const body = post(name);
+      const answer = await fixture.call('POST', '/api/messages/', { user: 'cron', body });
       expectJson(answer, 200, { error: 200 });
     }
     const messages = await messagesNamed(name);
@@ -158,7 +159,8 @@ describe('legacy POST /api/messages/unique/', () => {
     expect((await messagesNamed(name))[0]?.read).toBe(true);
 
     const again = post(name, { updateTimestamp: false, timestamp: '2026-12-03T23:00:00Z' });
-    const answer = await fixture.call('POST', '/api/messages/unique/', { user: 'cron', body: again });
+    const options = { user: 'cron', body: again };
+    const answer = await fixture.call('POST', '/api/messages/unique/', options);
     expectJson(answer, 200, { error: 200 });
     const messages = await messagesNamed(name);
     expect(messages).toHaveLength(1);
@@ -240,7 +242,10 @@ describe('legacy GET, PATCH and DELETE /api/messages/', () => {
         body: { messageId: 'no-such-id' },
       });
       expect(answer.status).toBe(400);
-      expect(answer.json).toMatchObject({ error: 400, message: 'message no-such-id does not exist' });
+      expect(answer.json).toMatchObject({
+        error: 400,
+        message: 'message no-such-id does not exist',
+      });
     }
   });
 
@@ -297,14 +302,16 @@ describe('legacy authentication', () => {
 
   it('answers a monitor posting (the access table forbids it) with the odd 400', async () => {
     const name = uniqueName('monitor-post');
-    const answer = await fixture.call('POST', '/api/messages/', { user: 'viewer', body: post(name) });
+    const options = { user: 'viewer', body: post(name) };
+    const answer = await fixture.call('POST', '/api/messages/', options);
     expectJson(answer, 400, { error: 400, msg: 'Unauthorized' });
     expect(await messagesNamed(name)).toEqual([]);
   });
 
   it('accepts a client certificate as well as a password', async () => {
     const name = uniqueName('by-certificate');
-    const answer = await fixture.call('POST', '/api/messages/', { cert: 'backup', body: post(name) });
+    const options = { cert: 'backup', body: post(name) };
+    const answer = await fixture.call('POST', '/api/messages/', options);
     expectJson(answer, 200, { error: 200 });
     expect(await messagesNamed(name)).toHaveLength(1);
   });
@@ -324,7 +331,12 @@ describe('legacy /api/users/', () => {
   });
 
   it('creates a user who can then log in, and disables it with DELETE', async () => {
-    const body = { username: 'newbie', permissionLevel: 'service', memo: 'lab', password: 'pa55word!' };
+    const body = {
+      username: 'newbie',
+      permissionLevel: 'service',
+      memo: 'lab',
+      password: 'pa55word!',
+    };
     const created = await fixture.call('POST', '/api/users/', { user: 'boss', body });
     expectJson(created, 200, { error: 200, message: 'user newbie saved' });
 

@@ -59,7 +59,9 @@ async function client(index: number, until: number): Promise<Outcome[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const outcomes: Outcome[] = [];
   try {
-    for (let n = 0; Date.now() < until; n++) outcomes.push(await postOnce(agent, `load ${index}.${n}`));
+    for (let n = 0; Date.now() < until; n++) {
+      outcomes.push(await postOnce(agent, `load ${index}.${n}`));
+    }
   } finally {
     agent.destroy();
   }
@@ -115,7 +117,8 @@ describe('under load', () => {
 
     const accepted = outcomes.map((outcome) => outcome.text);
     const listed = await fixture.call('GET', '/api/messages/', { user: 'viewer' });
-    const listedTexts = Object.values(listed.json as Record<string, { name?: string; message?: string }>)
+    const body = listed.json as Record<string, { name?: string; message?: string }>;
+    const listedTexts = Object.values(body)
       .filter((message) => typeof message === 'object' && message.name === 'load')
       .map((message) => message.message as string);
     const listedCounts = countOf(listedTexts);

@@ -57,7 +57,8 @@ describe('the status page', () => {
       'backup <b>failed</b>',
     );
     expect(await row('cron/backup').locator('td.age').textContent()).toMatch(/^\d+ s$/);
-    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    const marker = await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded);
+    expect(marker).toBe(true);
   });
 
   it('acknowledges with its button, and the mark appears', async () => {
@@ -89,6 +90,7 @@ describe('the status page', () => {
     expect(await page.locator('#connection-lost').isVisible()).toBe(false);
     await fixture.stopBridge();
     await page.locator('#connection-lost').waitFor({ state: 'visible' });
-    expect(await page.locator('#connection-lost').textContent()).toContain('Connection to the bridge lost');
+    const notice = await page.locator('#connection-lost').textContent();
+    expect(notice).toContain('Connection to the bridge lost');
   });
 });

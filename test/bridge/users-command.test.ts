@@ -69,6 +69,7 @@ describe('piminder users', () => {
       code: 1,
       out: 'piminder: the password must be at least 8 characters\n',
     });
-    expect((await new UserStore(usersFile(data)).list()).map((user) => user.name)).toEqual(['cron']);
+    const users = await new UserStore(usersFile(data)).list();
+    expect(users.map((user) => user.name)).toEqual(['cron']);
   });
 });

@@ -31,7 +31,11 @@ async function readPiped(): Promise<string> {
 
 /** Asks on the terminal without echoing what is typed. */
 async function askHidden(question: string): Promise<string> {
-  const terminal = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const terminal = createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: true,
+  });
   const output = terminal as unknown as { _writeToOutput: (text: string) => void };
   let asked = false;
   output._writeToOutput = (text: string) => {
