@@ -2,9 +2,10 @@ import type { LinkState } from './conditions.js';
 
 /**
  * The link state over time. It starts `syncing`; it is `up` only while subscribed with the
- * retained replay received; `down` once it has not been up for `linkDownAfterMs`, counted
- * from start-up or from the moment the link was lost. A refused TLS handshake never makes it
- * up, so it turns `down` on time as well.
+ * retained replay received; `down` once there has been no subscribed connection for
+ * `linkDownAfterMs`, counted from start-up or from the moment the link was lost. A refused
+ * TLS handshake never subscribes, so it turns `down` on time as well. Once `down`, it stays
+ * so until the replay after the next connect is complete.
  */
 export class LinkWatch {
   readonly #linkDownAfterMs: number;
@@ -25,6 +26,12 @@ export class LinkWatch {
     this.#arm();
   }
 
+  /** Subscribed again: the clock stops while the retained replay arrives. */
+  subscribed(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** The replay after a connect has arrived: the table is current. */
   up(): void {
     clearTimeout(this.#timer);
@@ -34,7 +41,7 @@ export class LinkWatch {
 
   /** The connection ended; the clock runs from now unless it already runs. */
   lost(): void {
-    if (this.#state !== 'up') return;
+    if (this.#state === 'down' || this.#timer !== undefined) return;
     this.#set('syncing');
     this.#arm();
   }

@@ -105,7 +105,10 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     this.#table.on('ignored', (topic, reason) => {
       this.#log.warn({ topic, reason }, 'status ignored');
     });
-    this.#connection.on('subscribed', () => this.#replay.begin(this.#knownTopics()));
+    this.#connection.on('subscribed', () => {
+      this.#link.subscribed();
+      this.#replay.begin(this.#knownTopics());
+    });
     this.#connection.on('message', (topic, payload, retained) => {
       this.#table.apply(topic, payload);
       this.#replay.saw(topic, retained);

@@ -27,7 +27,7 @@ export function testConfig(port: number, certsDir: string, extra: object = {}): 
   return monitorConfigSchema.parse({
     broker: { url: `mqtts://127.0.0.1:${port}`, certs: certsDir, identity: 'monitor' },
     linkDownAfter: 1,
-    replaySettleMs: 300,
+    replaySettleMs: 1000,
     reconnect: { minMs: 100, maxMs: 400 },
     gpio: { backend: 'simulated' },
     outputs: TEST_OUTPUTS,

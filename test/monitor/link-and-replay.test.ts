@@ -47,6 +47,41 @@ describe('link watch', () => {
     expect(changes).toEqual(['down']);
   });
 
+  it('stops the clock while the replay after a connect arrives', () => {
+    const { watch, changes } = watched(1000);
+    watch.start();
+    vi.advanceTimersByTime(900);
+    watch.subscribed();
+    vi.advanceTimersByTime(5000);
+    expect(watch.state).toBe('syncing');
+    watch.up();
+    expect(changes).toEqual(['up']);
+  });
+
+  it('restarts the clock for a connection lost during the replay', () => {
+    const { watch, changes } = watched(1000);
+    watch.start();
+    watch.subscribed();
+    vi.advanceTimersByTime(5000);
+    watch.lost();
+    vi.advanceTimersByTime(999);
+    expect(changes).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(changes).toEqual(['down']);
+  });
+
+  it('stays down after a reconnect until the replay is complete', () => {
+    const { watch, changes } = watched(1000);
+    watch.start();
+    vi.advanceTimersByTime(1000);
+    watch.subscribed();
+    watch.lost();
+    watch.subscribed();
+    expect(watch.state).toBe('down');
+    watch.up();
+    expect(changes).toEqual(['down', 'up']);
+  });
+
   it('stays up through a short outage', () => {
     const { watch, changes } = watched(1000);
     watch.start();

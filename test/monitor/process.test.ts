@@ -47,7 +47,7 @@ function config(port: number): string {
   return writeConfig(dir.path, {
     broker: { url: `mqtts://127.0.0.1:${port}`, certs: pki.dir, identity: 'monitor' },
     linkDownAfter: 1,
-    replaySettleMs: 300,
+    replaySettleMs: 1000,
     reconnect: { minMs: 100, maxMs: 400 },
     outputs: TEST_OUTPUTS,
     inputs: TEST_INPUTS,
