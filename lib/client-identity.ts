@@ -35,12 +35,20 @@ export function readClientTls(files: ClientFiles): ClientTls {
       return readFileSync(path);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new PiminderError('PIMINDER_ERR_CLIENT_FILES', `cannot read ${what} ${path}: ${reason}`, {
-        hint: 'issue one with "piminder certs issue <name> --role <role>" or pass --cert/--key/--ca',
-      });
+      throw new PiminderError(
+        'PIMINDER_ERR_CLIENT_FILES',
+        `cannot read ${what} ${path}: ${reason}`,
+        {
+          hint: 'issue one with "piminder certs issue <name> --role <role>" or pass --cert/--key/--ca',
+        },
+      );
     }
   };
-  return { cert: read('certificate', files.cert), key: read('key', files.key), ca: read('CA', files.ca) };
+  return {
+    cert: read('certificate', files.cert),
+    key: read('key', files.key),
+    ca: read('CA', files.ca),
+  };
 }
 
 /**

@@ -13,7 +13,9 @@ export interface ParsedTopic {
 }
 
 export function statusTopic(prefix: string, service: string, check?: string): string {
-  return check === undefined ? `${prefix}/status/${service}` : `${prefix}/status/${service}/${check}`;
+  return check === undefined
+    ? `${prefix}/status/${service}`
+    : `${prefix}/status/${service}/${check}`;
 }
 
 export function ackTopic(prefix: string, service: string, check?: string): string {

@@ -17,7 +17,10 @@ function mtime(path) {
 const installed = mtime('node_modules/.package-lock.json');
 if (installed === 0 || installed < mtime('package-lock.json')) {
   console.error('piminder: installing dependencies (npm ci) ...');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error('piminder: npm ci failed; see the messages above');
     process.exit(result.status ?? 1);

@@ -69,7 +69,9 @@ async function httpsJson(url: string, certs: string, method = 'GET', body?: unkn
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }),
+        );
       },
     );
     req.on('error', reject);
@@ -111,7 +113,11 @@ describe('a first run from an empty folder', () => {
 
     const listed = await statusJson(cwd, brokerUrl);
     const report = listed.find((status) => status.service === 'backup');
-    expect(report).toMatchObject({ severity: 'major', message: 'backup failed', acknowledged: false });
+    expect(report).toMatchObject({
+      severity: 'major',
+      message: 'backup failed',
+      acknowledged: false,
+    });
 
     const api = await httpsJson(`${bridgeUrl}/api/v1/status`, certs);
     expect(api.status).toBe(200);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, parseAck, parseReport, PayloadError } from '../../lib/status-payload.js';
+import {
+  MAX_MESSAGE_BYTES,
+  parseAck,
+  parseReport,
+  PayloadError,
+} from '../../lib/status-payload.js';
 
 function reasonOf(payload: string | Uint8Array): string {
   try {
@@ -21,7 +26,12 @@ describe('status reports', () => {
 
   it('accepts an RFC 3339 timestamp with an offset and a ttl', () => {
     const report = parseReport(
-      JSON.stringify({ severity: 'ok', message: '', timestamp: '2026-12-03T10:00:00+01:00', ttl: 90 }),
+      JSON.stringify({
+        severity: 'ok',
+        message: '',
+        timestamp: '2026-12-03T10:00:00+01:00',
+        ttl: 90,
+      }),
     );
     expect(report.ttl).toBe(90);
     expect(report.timestamp).toBe('2026-12-03T10:00:00+01:00');
@@ -34,7 +44,11 @@ describe('status reports', () => {
     ['a missing message', '{"severity":"ok"}', 'message is missing'],
     ['a numeric message', '{"severity":"ok","message":5}', 'message must be a string'],
     ['an unknown field', '{"severity":"ok","message":"","colour":1}', 'unknown field colour'],
-    ['a date without offset', '{"severity":"ok","message":"","timestamp":"2026-12-03"}', 'timestamp'],
+    [
+      'a date without offset',
+      '{"severity":"ok","message":"","timestamp":"2026-12-03"}',
+      'timestamp',
+    ],
     ['a zero ttl', '{"severity":"ok","message":"","ttl":0}', 'ttl must be more than 0'],
     ['a negative ttl', '{"severity":"ok","message":"","ttl":-5}', 'ttl must be more than 0'],
     ['a ttl over a year', '{"severity":"ok","message":"","ttl":40000000}', 'ttl must be at most'],

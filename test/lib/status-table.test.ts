@@ -38,7 +38,9 @@ describe('the status table', () => {
     table.apply('piminder/ack/a', status('a', 'major'));
     table.apply('piminder/status/b', Buffer.from('{"severity":"major"}'));
     expect(table.size).toBe(0);
-    expect(ignored).toEqual([expect.stringMatching(/^piminder\/status\/b: status: service is missing/)]);
+    expect(ignored).toEqual([
+      expect.stringMatching(/^piminder\/status\/b: status: service is missing/),
+    ]);
   });
 
   it('lists the most severe first, counting stale as at least minor', () => {

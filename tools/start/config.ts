@@ -60,7 +60,8 @@ export function loadStartConfig(flags: StartFlags, env: NodeJS.ProcessEnv = proc
 
   const overrides: Record<string, unknown> = {};
   for (const [folder, paths] of Object.entries(SHARED_FOLDERS)) {
-    const value = folder === 'certs' ? flags.certs ?? env.PIMINDER_CERTS : flags.data ?? env.PIMINDER_DATA;
+    const value =
+      folder === 'certs' ? (flags.certs ?? env.PIMINDER_CERTS) : (flags.data ?? env.PIMINDER_DATA);
     if (value === undefined || value === '') continue;
     for (const path of paths) {
       const section = path.split('.')[0] as keyof typeof present;
@@ -77,5 +78,10 @@ export function loadStartConfig(flags: StartFlags, env: NodeJS.ProcessEnv = proc
       ),
     ),
   );
-  return loadConfig(startConfigSchema, { file: flags.config, base, env: sectionEnv, flags: overrides });
+  return loadConfig(startConfigSchema, {
+    file: flags.config,
+    base,
+    env: sectionEnv,
+    flags: overrides,
+  });
 }
