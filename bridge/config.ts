@@ -28,6 +28,8 @@ const limitsSchema = z.strictObject({
   credentialCacheMs: z.number().int().min(0).default(5 * 60_000),
   /** Open event streams (`/api/v1/events`) at most; more are refused with 503. */
   eventStreams: z.number().int().positive().default(200),
+  /** How often crl.pem is checked for changes. */
+  trustReloadMs: z.number().int().min(50).max(60_000).default(1_000),
   /** Time between keep-alive comments on an event stream. */
   eventKeepAliveMs: positiveMs(15_000),
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityFiles, readClientTls } from '../lib/client-identity.js';
 import { PiminderError } from '../lib/errors.js';
@@ -6,10 +6,11 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { Authenticator } from './auth/authenticate.js';
 import { CredentialCache } from './auth/credential-cache.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
+import { RevocationWatch } from './auth/revocation-watch.js';
 import { BrokerLink } from './broker-link.js';
 import { bridgeConfigSchema, type BridgeConfig } from './config.js';
 import { EventHub } from './event-hub.js';
-import { createHttpServer } from './http-server.js';
+import { createHttpServer, type BridgeApp } from './http-server.js';
 import { BridgeMetrics } from './metrics.js';
 import { registerHealthAndMetricsRoutes } from './routes/health-and-metrics.js';
 import { registerJsonEventRoutes } from './routes/json-events.js';
@@ -47,14 +48,7 @@ function readServerTls(certsDir: string) {
       });
     }
   };
-  const crlPath = join(certsDir, 'crl.pem');
-  return {
-    key: read('server.key'),
-    cert: read('server.crt'),
-    ca: read('ca.crt'),
-    // Revoked client certificates are then refused like foreign ones.
-    crl: existsSync(crlPath) ? readFileSync(crlPath) : undefined,
-  };
+  return { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt') };
 }
 
 /**
@@ -67,12 +61,20 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<RunningBridge> {
   const checked = bridgeConfigSchema.parse(config);
+  const { limits } = checked;
   const root = options.logger ?? createLogger({ name: 'piminder', level: checked.logLevel });
   const logger = root.child({ part: 'bridge' });
 
   const serverTls = readServerTls(checked.certs);
+  let app: BridgeApp | undefined;
+  const revocation = new RevocationWatch(
+    join(checked.certs, 'crl.pem'),
+    // Revoked client certificates then fail the handshake check like foreign ones.
+    (crl) => app?.server.setSecureContext({ ...serverTls, ...(crl === undefined ? {} : { crl }) }),
+    logger.child({ part: 'revocation' }),
+  );
   const clientTls = readClientTls(identityFiles(checked.certs, checked.identity));
-  const { limits } = checked;
+  const crl = revocation.start(limits.trustReloadMs);
 
   const link = new BrokerLink({
     url: checked.broker,
@@ -103,6 +105,7 @@ export async function startBridge(
   });
   const authenticator = new Authenticator({
     users,
+    isRevoked: (serial) => revocation.isRevoked(serial),
     throttle: new FailureThrottle({
       threshold: limits.authFailuresBeforeDelay,
       baseMs: limits.authDelayBaseMs,
@@ -113,8 +116,8 @@ export async function startBridge(
     logger: logger.child({ part: 'auth' }),
   });
 
-  const app = createHttpServer({
-    tls: serverTls,
+  app = createHttpServer({
+    tls: { ...serverTls, ...(crl === undefined ? {} : { crl }) },
     bodyBytes: limits.bodyBytes,
     authenticator,
     metrics,
@@ -132,6 +135,7 @@ export async function startBridge(
   try {
     await app.listen({ host: checked.host, port: checked.port });
   } catch (error) {
+    revocation.close();
     await link.close();
     throw new PiminderError(
       'PIMINDER_ERR_BRIDGE_LISTEN',
@@ -140,15 +144,17 @@ export async function startBridge(
     );
   }
 
-  const address = app.server.address();
+  const server = app;
+  const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : checked.port;
   logger.info({ host: checked.host, port, broker: checked.broker }, 'bridge listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      revocation.close();
       hub.close();
-      await app.close();
+      await server.close();
       await link.close();
       logger.info({ host: checked.host, port }, 'bridge stopped');
     })();

@@ -15,6 +15,8 @@ export interface Caller extends Identity {
 
 export interface AuthSettings {
   users: UserStore;
+  /** True for a certificate serial the CA has revoked since the connection was opened. */
+  isRevoked: (serial: string) => boolean;
   throttle: FailureThrottle;
   cache: CredentialCache;
   logger: Logger;
@@ -58,6 +60,9 @@ export class Authenticator {
     if (!socket.authorized) {
       const reason = String(socket.authorizationError ?? 'not signed by the Piminder CA');
       throw refuse(`client certificate refused: ${reason}`);
+    }
+    if (this.#settings.isRevoked(peer.serialNumber)) {
+      throw refuse('client certificate refused: CERT_REVOKED');
     }
     const name = first(peer.subject?.CN);
     const role = first(peer.subject?.OU);

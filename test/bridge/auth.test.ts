@@ -1,3 +1,4 @@
+import { Agent, request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore, usersFile } from '../../bridge/users/user-store.js';
@@ -5,7 +6,22 @@ import { createLogger } from '../../lib/logger.js';
 import { revoke } from '../../tools/certs/store.js';
 import { createTestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { call, PASSWORD, startFixture, type Fixture } from './bridge-fixture.js';
+import { call, eventually, PASSWORD, startFixture, type Fixture } from './bridge-fixture.js';
+
+/** A GET of /api/v1/whoami through `agent`, which keeps its one connection open. */
+function keptAlive(agent: Agent, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      { host: '127.0.0.1', port, path: '/api/v1/whoami', agent },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 /** Who may call: certificates and HTTP Basic users, without a broker behind the bridge. */
 let fixture: Fixture;
@@ -20,7 +36,7 @@ beforeAll(async () => {
   fixture = await startFixture({
     broker: false,
     logger: createLogger({ name: 'test', level: 'debug', destination: sink }),
-    bridge: { limits: { authFailuresBeforeDelay: 2, authDelayBaseMs: 400 } },
+    bridge: { limits: { authFailuresBeforeDelay: 2, authDelayBaseMs: 400, trustReloadMs: 100 } },
   });
 });
 afterAll(async () => fixture?.close());
@@ -57,15 +73,23 @@ describe('callers with client certificates', () => {
     }
   });
 
-  it('are refused once revoked, after the bridge reads the new CRL', async () => {
-    await fixture.pki.issue('gone', 'service');
-    expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' })).status).toBe(200);
+  it('are refused once revoked, on open and new connections, without a restart', async () => {
+    const certificate = await fixture.pki.issue('gone', 'service');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ...certificate, ca: fixture.pki.ca });
+    try {
+      const whoami = () => keptAlive(agent, fixture.bridgePort);
+      expect(await whoami()).toBe(200);
 
-    await revoke(fixture.pki.dir, 'gone');
-    await fixture.restartBridge();
-    const answer = await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' });
-    expect(answer.status).toBe(401);
-    expect(answer.json).toMatchObject({ message: expect.stringContaining('CERT_REVOKED') });
+      await revoke(fixture.pki.dir, 'gone');
+      await eventually(async () => ((await whoami()) === 401 ? true : undefined),
+        'the kept-alive connection to be refused');
+      const fresh = await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' });
+      expect(fresh.status).toBe(401);
+      expect(fresh.json).toMatchObject({ message: expect.stringContaining('CERT_REVOKED') });
+      expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'panel' })).status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 
