@@ -56,7 +56,8 @@ export function createAuthenticate(context: AccessContext): Authenticate {
     const will = internals(client)._will;
     if (will) {
       const refusal = willRefusal(identity, context.prefix, will);
-      if (refusal !== undefined) return refuse(NOT_AUTHORIZED, refusal, { ...who, topic: will.topic });
+      if (refusal !== undefined)
+        return refuse(NOT_AUTHORIZED, refusal, { ...who, topic: will.topic });
       // Stored with the will, so a replay after a restart is checked against the same rights.
       will.owner = identity;
     }

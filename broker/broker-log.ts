@@ -29,7 +29,10 @@ export function logBrokerEvents(aedes: Aedes, identities: IdentityRegistry, log:
   aedes.on('clientDisconnect', (client) => log.debug(describe(client), 'client disconnected'));
   aedes.on('connectionError', (client, error) => {
     if (alreadyLogged(error)) return;
-    log.info({ address: addressOf(client.conn as TLSSocket), reason: error.message }, 'connection refused');
+    log.info(
+      { address: addressOf(client.conn as TLSSocket), reason: error.message },
+      'connection refused',
+    );
   });
   // Aedes reports an error for every write still pending on a closing socket; one line will do.
   const closedClients = new WeakSet<Client>();

@@ -111,7 +111,8 @@ export function guardDelivery(client: Client, options: DeliveryGuardOptions): vo
     done();
   };
 
-  const route: Deliver = (packet, done) => (packet.retain ? replay(packet, done) : live(packet, done));
+  const route: Deliver = (packet, done) =>
+    packet.retain ? replay(packet, done) : live(packet, done);
   inner.deliver0 = route;
   inner.deliverQoS = route;
 }

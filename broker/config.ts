@@ -21,7 +21,11 @@ export const limitsSchema = z.strictObject({
   /** Largest keep-alive a client may ask for, in seconds (0: no limit, and 0 is allowed). */
   keepAliveLimit: z.number().int().min(0).max(65_535).default(0),
   /** Bytes waiting in one client's socket before it counts as a slow consumer and is dropped. */
-  maxClientBacklog: z.number().int().min(65_536).default(8 * 1024 * 1024),
+  maxClientBacklog: z
+    .number()
+    .int()
+    .min(65_536)
+    .default(8 * 1024 * 1024),
 });
 
 export const brokerConfigSchema = z.strictObject({

@@ -6,8 +6,7 @@ import { normaliseSerial } from './revocation-list.js';
 
 /** Who a TLS peer is, read from the certificate it presented, or why it cannot say. */
 export type PeerIdentity =
-  | { ok: true; identity: Identity; serial: string }
-  | { ok: false; reason: string; name?: string };
+  { ok: true; identity: Identity; serial: string } | { ok: false; reason: string; name?: string };
 
 /** A subject field may repeat; a certificate with two CNs or two OUs names no one. */
 function single(value: string | string[] | undefined): string | undefined {

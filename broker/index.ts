@@ -44,7 +44,8 @@ async function openDatabase(path: string): Promise<Level<string, Buffer>> {
     return db;
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    const reason = cause?.code === 'LEVEL_LOCKED' ? 'it is in use by another process' : String(error);
+    const reason =
+      cause?.code === 'LEVEL_LOCKED' ? 'it is in use by another process' : String(error);
     throw new BrokerError(
       'DATA_UNAVAILABLE',
       `cannot open the data folder ${path}: ${reason}`,
@@ -87,12 +88,27 @@ export async function startBroker(
   };
   const dropWill = (will: OwnedWill): void => {
     const key = { id: will.clientId ?? '', brokerId: will.brokerId ?? '' };
-    persistence.delWill(key).catch((error: unknown) => log.error({ err: error }, 'will not deleted'));
+    persistence
+      .delWill(key)
+      .catch((error: unknown) => log.error({ err: error }, 'will not deleted'));
   };
 
-  const accessContext = { prefix: config.topicPrefix, identities, revoked: () => trust.revoked, log };
+  const accessContext = {
+    prefix: config.topicPrefix,
+    identities,
+    revoked: () => trust.revoked,
+    log,
+  };
   const publishHook = new PublishHook({
-    prefix: config.topicPrefix, identities, book, writer, retained, queue, log, deliver, dropWill,
+    prefix: config.topicPrefix,
+    identities,
+    book,
+    writer,
+    retained,
+    queue,
+    log,
+    deliver,
+    dropWill,
   });
   aedes = new Aedes({
     persistence,
@@ -115,7 +131,10 @@ export async function startBroker(
     guardDelivery(client, {
       maxBacklog: config.limits.maxClientBacklog,
       onSlowConsumer: (backlog) => {
-        log.warn({ clientId: client.id, address: addressOf(socket), backlog }, 'slow consumer dropped');
+        log.warn(
+          { clientId: client.id, address: addressOf(socket), backlog },
+          'slow consumer dropped',
+        );
         client.close();
       },
     });
@@ -125,7 +144,10 @@ export async function startBroker(
     const client = clients.get(socket);
     const entry = client === undefined ? undefined : identities.get(client);
     const fields = { clientId: client?.id, cn: entry?.identity.name, role: entry?.identity.role };
-    log.info({ ...fields, address: addressOf(socket), reason: 'certificate revoked' }, 'connection closed');
+    log.info(
+      { ...fields, address: addressOf(socket), reason: 'certificate revoked' },
+      'connection closed',
+    );
     if (client === undefined || entry === undefined) return void socket.destroy();
 
     // A revoked identity publishes nothing more, its will included.
@@ -145,18 +167,31 @@ export async function startBroker(
 
   await startLifecycle({ prefix: config.topicPrefix, book, writer, retained, queue, log, deliver });
   const selfStatus = new SelfStatus({
-    prefix: config.topicPrefix, book, writer, queue, log, deliver,
+    prefix: config.topicPrefix,
+    book,
+    writer,
+    queue,
+    log,
+    deliver,
     certificates: () => trust.material,
     intervalMs: config.selfCheckInterval,
   });
   await selfStatus.start();
   const watcher = watchTrust({
-    files, state: trust, server: listener.server, sockets: listener.sockets,
-    intervalMs: config.trustReloadInterval, log, evict,
+    files,
+    state: trust,
+    server: listener.server,
+    sockets: listener.sockets,
+    intervalMs: config.trustReloadInterval,
+    log,
+    evict,
     onReloaded: () => void selfStatus.checkCertificates(),
   });
 
-  log.info({ host: config.host, port, durability: config.durability, retained: retained.size }, 'broker ready');
+  log.info(
+    { host: config.host, port, durability: config.durability, retained: retained.size },
+    'broker ready',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

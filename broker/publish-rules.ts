@@ -20,7 +20,10 @@ export function publishDecision(
 
   const parsed = parseTopic(prefix, topic);
   if (parsed?.kind === 'status' && parsed.service === BROKER_SERVICE && payload.length > 0) {
-    return { allowed: false, reason: `the service name "${BROKER_SERVICE}" is reserved for the broker` };
+    return {
+      allowed: false,
+      reason: `the service name "${BROKER_SERVICE}" is reserved for the broker`,
+    };
   }
   return decision;
 }

@@ -11,7 +11,12 @@ export interface RetainedMessage {
   qos: QoS;
 }
 
-type Sublevel = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
+type Sublevel = AbstractSublevel<
+  Level<string, Buffer>,
+  string | Buffer | Uint8Array,
+  string,
+  Buffer
+>;
 
 interface PendingWrite {
   topic: string;
@@ -120,7 +125,12 @@ export class RetainedStore {
 
     for (const write of group) {
       if (write.payload.length === 0) this.#memory.delete(write.topic);
-      else this.#memory.set(write.topic, { topic: write.topic, payload: write.payload, qos: write.qos });
+      else
+        this.#memory.set(write.topic, {
+          topic: write.topic,
+          payload: write.payload,
+          qos: write.qos,
+        });
       write.resolve();
     }
   }

@@ -4,7 +4,10 @@ import * as x509 from '@peculiar/x509';
 
 /** Serial numbers compared as lower-case hex without leading zeros, however they were written. */
 export function normaliseSerial(serial: string): string {
-  const hex = serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
+  const hex = serial
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, '')
+    .replace(/^0+/, '');
   return hex === '' ? '0' : hex;
 }
 

@@ -77,7 +77,11 @@ export class SelfStatus {
     const topic = statusTopic(prefix, BROKER_SERVICE, check);
     try {
       await queue.run(topic, async () => {
-        const status = book.normalise(topic, { kind: 'status', service: BROKER_SERVICE, check }, report);
+        const status = book.normalise(
+          topic,
+          { kind: 'status', service: BROKER_SERVICE, check },
+          report,
+        );
         deliver(topic, await writer.put(topic, status, 1), 1);
       });
     } catch (error) {

@@ -108,7 +108,11 @@ describe('who may subscribe', () => {
 
   it('grants a monitor only within the status topics', async () => {
     const monitor = await clients.connect(pki, broker.port, 'monitor');
-    const filters = { 'piminder/status/+': { qos: 1 }, 'piminder/#': { qos: 1 }, '#': { qos: 0 } } as const;
+    const filters = {
+      'piminder/status/+': { qos: 1 },
+      'piminder/#': { qos: 1 },
+      '#': { qos: 0 },
+    } as const;
     expect(await grants(monitor, filters)).toEqual([1, 128, 128]);
   });
 
@@ -175,12 +179,24 @@ describe('who may connect', () => {
   });
 
   it('refuses a will the identity could not publish, and a will with a bad status', async () => {
-    const will = { topic: 'piminder/status/svc-b', payload: Buffer.from(REPORT), qos: 1 as const, retain: true };
+    const will = {
+      topic: 'piminder/status/svc-b',
+      payload: Buffer.from(REPORT),
+      qos: 1 as const,
+      retain: true,
+    };
     const reason = await clients.refused(broker.port, files('svc-a'), { clientId: 'svc-a', will });
     expect(reason).toMatch(/not authorized/i);
 
-    const badWill = { ...will, topic: 'piminder/status/svc-a', payload: Buffer.from('{"severity":"bad"}') };
-    const bad = await clients.refused(broker.port, files('svc-a'), { clientId: 'svc-a', will: badWill });
+    const badWill = {
+      ...will,
+      topic: 'piminder/status/svc-a',
+      payload: Buffer.from('{"severity":"bad"}'),
+    };
+    const bad = await clients.refused(broker.port, files('svc-a'), {
+      clientId: 'svc-a',
+      will: badWill,
+    });
     expect(bad).toMatch(/not authorized/i);
   });
 
@@ -191,7 +207,10 @@ describe('who may connect', () => {
       qos: 1 as const,
       retain: true,
     };
-    const client = await clients.connectWith(broker.port, files('svc-a'), { clientId: 'svc-a:will', will });
+    const client = await clients.connectWith(broker.port, files('svc-a'), {
+      clientId: 'svc-a:will',
+      will,
+    });
     (client.stream as unknown as { destroy(): void }).destroy();
 
     await waitFor(async () => (await snapshot()).has('piminder/status/svc-a/will'), 'the will');

@@ -61,7 +61,12 @@ async function expectClosedAfterPublish(topic: string, payload: string | Buffer)
 
 /** A TLS socket with svc-a's certificate that speaks raw bytes. */
 async function rawSocket(name = 'svc-a'): Promise<TLSSocket> {
-  const socket = tlsConnect({ host: '127.0.0.1', port: broker.port, ca: pki.ca, ...pki.client(name) });
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port: broker.port,
+    ca: pki.ca,
+    ...pki.client(name),
+  });
   sockets.push(socket);
   socket.on('error', () => {});
   await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
@@ -85,7 +90,7 @@ const connectPacket = (clientId: string) =>
     keepalive: 60,
   });
 
-/** A raw socket that has completed CONNECT; as admin, whom the access table lets publish anywhere. */
+/** A raw socket past CONNECT, as admin: the access table lets it publish anywhere. */
 async function connectedRawSocket(name = 'admin'): Promise<TLSSocket> {
   const socket = await rawSocket(name);
   const connack = new Promise<void>((resolve) => socket.once('data', () => resolve()));
@@ -96,7 +101,12 @@ async function connectedRawSocket(name = 'admin'): Promise<TLSSocket> {
 
 /** A PUBLISH (QoS 1) whose topic is the given bytes. */
 function publishWithTopicBytes(topic: Buffer, payload: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.of(topic.length >> 8, topic.length & 0xff), topic, Buffer.of(0, 1), payload]);
+  const body = Buffer.concat([
+    Buffer.of(topic.length >> 8, topic.length & 0xff),
+    topic,
+    Buffer.of(0, 1),
+    payload,
+  ]);
   return Buffer.concat([Buffer.of(0x33, body.length), body]);
 }
 
@@ -108,7 +118,10 @@ describe('bad status payloads are refused, nothing is stored', () => {
     expectClosedAfterPublish(topic, '{"severity":"panic","message":"x"}'));
   it('refuses a missing message', () => expectClosedAfterPublish(topic, '{"severity":"major"}'));
   it('refuses a message over 4 KiB', () =>
-    expectClosedAfterPublish(topic, JSON.stringify({ severity: 'major', message: 'x'.repeat(4097) })));
+    expectClosedAfterPublish(
+      topic,
+      JSON.stringify({ severity: 'major', message: 'x'.repeat(4097) }),
+    ));
   it('refuses unknown fields', () =>
     expectClosedAfterPublish(topic, '{"severity":"ok","message":"","colour":"red"}'));
   it('refuses a ttl that is negative, zero or over a year', async () => {
@@ -180,7 +193,9 @@ describe('broken frames close only their socket', () => {
     const stalled = await rawSocket();
     stalled.write(Buffer.from([0x10, 0x20, 0x00]));
     const service = await clients.connect(pki, broker.port, 'svc-a');
-    await service.publishAsync('piminder/status/svc-a/other', '{"severity":"ok","message":""}', { qos: 1 });
+    await service.publishAsync('piminder/status/svc-a/other', '{"severity":"ok","message":""}', {
+      qos: 1,
+    });
     await service.publishAsync('piminder/status/svc-a/other', '', { qos: 1, retain: true });
     expect(stalled.destroyed).toBe(false);
   });

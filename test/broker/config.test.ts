@@ -18,7 +18,11 @@ describe('broker configuration', () => {
 
   it('takes keys from the environment and flags, flags last', () => {
     const config = loadConfig(brokerConfigSchema, {
-      env: { PIMINDER_CERTS: '/etc/piminder/certs', PIMINDER_PORT: '9000', PIMINDER_LIMITS_MAX_CONNECTIONS: '5' },
+      env: {
+        PIMINDER_CERTS: '/etc/piminder/certs',
+        PIMINDER_PORT: '9000',
+        PIMINDER_LIMITS_MAX_CONNECTIONS: '5',
+      },
       flags: { port: '0', durability: 'os' },
     });
     expect(config.certs).toBe('/etc/piminder/certs');

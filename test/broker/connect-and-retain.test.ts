@@ -34,10 +34,14 @@ describe('a broker with mutual TLS', () => {
 
   it('stores a reported status normalised and replays it retained to a monitor', async () => {
     const service = await clients.connect(pki, broker.port, 'svc-a');
-    await service.publishAsync('piminder/status/svc-a', '{"severity":"minor","message":"disk 91%"}', {
-      qos: 1,
-      retain: true,
-    });
+    await service.publishAsync(
+      'piminder/status/svc-a',
+      '{"severity":"minor","message":"disk 91%"}',
+      {
+        qos: 1,
+        retain: true,
+      },
+    );
 
     const monitor = await clients.connect(pki, broker.port, 'monitor');
     const inbox = new Inbox(monitor);

@@ -2,12 +2,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { spawnBroker, type SpawnedBroker } from '../helpers/broker.js';
+import {
+  spawnBroker,
+  startTestBroker,
+  type RunningBroker,
+  type SpawnedBroker,
+} from '../helpers/broker.js';
 import { Clients, Inbox, retainedSnapshot, waitFor } from './support.js';
 
 let dir: ReturnType<typeof tempDir>;
 let pki: TestPki;
 const brokers: SpawnedBroker[] = [];
+const restarted: RunningBroker[] = [];
 const clients = new Clients();
 
 const SERVICES = ['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4'];
@@ -25,9 +31,18 @@ beforeAll(async () => {
 afterEach(async () => {
   await clients.endAll();
   await Promise.all(brokers.splice(0).map((broker) => broker.stop('SIGKILL')));
+  await Promise.all(restarted.splice(0).map((broker) => broker.close()));
 });
 
 afterAll(() => dir?.remove());
+
+/** The restart after a crash runs in this process: only the crash needs a child process. */
+async function restart(data: string, heartbeatInterval?: number): Promise<RunningBroker> {
+  const dataDir = join(dir.path, data);
+  const broker = await startTestBroker({ certsDir: pki.dir, dataDir, heartbeatInterval });
+  restarted.push(broker);
+  return broker;
+}
 
 async function start(data: string, env: NodeJS.ProcessEnv = {}): Promise<SpawnedBroker> {
   const broker = await spawnBroker({ certsDir: pki.dir, dataDir: join(dir.path, data), env });
@@ -50,7 +65,9 @@ describe('a PUBACKed status survives kill -9', () => {
         for (let check = 0; check < CHECKS_PER_SERVICE; check++) {
           const topic = topicOf(service, check);
           const report = { severity: 'info', message: `first ${service} ${check}` };
-          publishes.push(client.publishAsync(topic, JSON.stringify(report), { qos: 1, retain: true }));
+          publishes.push(
+            client.publishAsync(topic, JSON.stringify(report), { qos: 1, retain: true }),
+          );
         }
         await Promise.all(publishes);
 
@@ -76,7 +93,7 @@ describe('a PUBACKed status survives kill -9', () => {
     await clients.endAll();
     expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
-    const second = await start('data-kill');
+    const second = await restart('data-kill');
     const snapshot = await retainedSnapshot(clients, pki, second.port, 'piminder/status/+/+');
     const received = new Map(
       [...snapshot]
@@ -99,7 +116,7 @@ describe('a PUBACKed status survives kill -9', () => {
     await first.stop('SIGKILL');
     await clients.endAll();
 
-    const second = await start('data-will', { PIMINDER_HEARTBEAT_INTERVAL: '200' });
+    const second = await restart('data-will', 200);
     const monitor = await clients.connect(pki, second.port, 'monitor');
     const inbox = new Inbox(monitor);
     await monitor.subscribeAsync(will.topic, { qos: 1 });

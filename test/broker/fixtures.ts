@@ -28,7 +28,11 @@ export async function expiredClient(pki: TestPki, name: string, role: Role): Pro
 
 /** A certificate from the test CA whose OU is no role Piminder knows. */
 export async function unknownRoleClient(pki: TestPki, name: string): Promise<TlsFiles> {
-  const issued = await issueClientCertificate(caOf(pki), { name, role: 'janitor' as Role, days: 5 });
+  const issued = await issueClientCertificate(caOf(pki), {
+    name,
+    role: 'janitor' as Role,
+    days: 5,
+  });
   return { cert: Buffer.from(issued.certPem), key: Buffer.from(issued.keyPem), ca: pki.ca };
 }
 

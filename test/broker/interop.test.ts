@@ -32,11 +32,16 @@ afterAll(async () => {
 /** The TLS flags of Debian's mosquitto clients for an identity of the test PKI. */
 function tlsArgs(name: string): string[] {
   return [
-    '-h', '127.0.0.1',
-    '-p', String(broker.port),
-    '--cafile', join(pki.dir, 'ca.crt'),
-    '--cert', join(pki.dir, 'clients', `${name}.crt`),
-    '--key', join(pki.dir, 'clients', `${name}.key`),
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(broker.port),
+    '--cafile',
+    join(pki.dir, 'ca.crt'),
+    '--cert',
+    join(pki.dir, 'clients', `${name}.crt`),
+    '--key',
+    join(pki.dir, 'clients', `${name}.key`),
   ];
 }
 
@@ -54,28 +59,67 @@ function run(command: string, args: string[]) {
 describe('Debian mosquitto clients', () => {
   it('report a status with mosquitto_pub and receive it with mosquitto_sub', async () => {
     const sub = run('mosquitto_sub', [
-      ...tlsArgs('monitor'), '-i', 'monitor:sub', '-q', '1', '-v', '-C', '2',
-      '-t', 'piminder/status/svc-a', '-t', 'piminder/status/piminder/broker',
+      ...tlsArgs('monitor'),
+      '-i',
+      'monitor:sub',
+      '-q',
+      '1',
+      '-v',
+      '-C',
+      '2',
+      '-t',
+      'piminder/status/svc-a',
+      '-t',
+      'piminder/status/piminder/broker',
     ]);
     // The broker's own status arrives first (retained): the subscription is in place.
-    await waitFor(() => sub.output().includes('piminder/status/piminder/broker'), 'the subscription');
+    await waitFor(
+      () => sub.output().includes('piminder/status/piminder/broker'),
+      'the subscription',
+    );
 
     const pub = run('mosquitto_pub', [
-      ...tlsArgs('svc-a'), '-i', 'svc-a', '-q', '1', '-r',
-      '-t', 'piminder/status/svc-a', '-m', '{"severity":"major","message":"from mosquitto_pub"}',
+      ...tlsArgs('svc-a'),
+      '-i',
+      'svc-a',
+      '-q',
+      '1',
+      '-r',
+      '-t',
+      'piminder/status/svc-a',
+      '-m',
+      '{"severity":"major","message":"from mosquitto_pub"}',
     ]);
     expect(await pub.exit).toBe(0);
     expect(await sub.exit).toBe(0);
 
-    const line = sub.output().split('\n').find((text) => text.startsWith('piminder/status/svc-a '));
-    const status = JSON.parse(line?.slice('piminder/status/svc-a '.length) ?? '{}') as Record<string, unknown>;
-    expect(status).toMatchObject({ service: 'svc-a', severity: 'major', message: 'from mosquitto_pub' });
+    const line = sub
+      .output()
+      .split('\n')
+      .find((text) => text.startsWith('piminder/status/svc-a '));
+    const status = JSON.parse(line?.slice('piminder/status/svc-a '.length) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    expect(status).toMatchObject({
+      service: 'svc-a',
+      severity: 'major',
+      message: 'from mosquitto_pub',
+    });
   });
 
   it('see mosquitto_pub fail when the payload is refused', async () => {
     const pub = run('mosquitto_pub', [
-      ...tlsArgs('svc-a'), '-i', 'svc-a', '-q', '1', '-r',
-      '-t', 'piminder/status/svc-a', '-m', '{"severity":"panic"}',
+      ...tlsArgs('svc-a'),
+      '-i',
+      'svc-a',
+      '-q',
+      '1',
+      '-r',
+      '-t',
+      'piminder/status/svc-a',
+      '-m',
+      '{"severity":"panic"}',
     ]);
     expect(await pub.exit).not.toBe(0);
   });

@@ -73,13 +73,20 @@ describe('acknowledge', () => {
     await bridge.subscribeAsync('piminder/#', { qos: 1 });
 
     const monitor = await clients.connect(pki, broker.port, 'monitor');
-    await monitor.publishAsync('piminder/ack/svc-a/ack', JSON.stringify({ id: before?.id }), { qos: 1 });
-    await waitFor(() => bridgeInbox.json(topic).some((status) => status.acknowledged === true), 'the ack');
+    await monitor.publishAsync('piminder/ack/svc-a/ack', JSON.stringify({ id: before?.id }), {
+      qos: 1,
+    });
+    await waitFor(
+      () => bridgeInbox.json(topic).some((status) => status.acknowledged === true),
+      'the ack',
+    );
 
     const after = await stored(topic);
     expect(after).toMatchObject({ id: before?.id, acknowledged: true, acknowledgedBy: 'monitor' });
     expect(Date.parse(String(after?.acknowledgedAt))).not.toBeNaN();
-    expect(bridgeInbox.messages.filter((message) => message.topic.startsWith('piminder/ack/'))).toEqual([]);
+    expect(
+      bridgeInbox.messages.filter((message) => message.topic.startsWith('piminder/ack/')),
+    ).toEqual([]);
   });
 
   it('acknowledges whatever is current with an empty payload', async () => {
@@ -90,7 +97,7 @@ describe('acknowledge', () => {
     expect(await stored(topic)).toMatchObject({ acknowledged: true, acknowledgedBy: 'admin' });
   });
 
-  it('refuses an ack from a service, with no status, or with a stale id; nothing changes', async () => {
+  it('refuses an ack from a service, with no status or a stale id; nothing changes', async () => {
     const topic = 'piminder/status/svc-a/refused';
     await reportAs(topic, report('major', 'still broken'));
     const before = await stored(topic);
@@ -122,7 +129,11 @@ describe('repeats', () => {
 
     await reportAs(topic, report('minor', 'disk 91%', { timestamp: '2026-01-02T03:04:05Z' }));
     const repeated = await stored(topic);
-    expect(repeated).toMatchObject({ id: first?.id, acknowledged: true, acknowledgedBy: 'monitor' });
+    expect(repeated).toMatchObject({
+      id: first?.id,
+      acknowledged: true,
+      acknowledgedBy: 'monitor',
+    });
     expect(repeated?.timestamp).toBe('2026-01-02T03:04:05Z');
 
     await reportAs(topic, report('minor', 'disk 95%'));
@@ -150,7 +161,10 @@ describe('ttl', () => {
     const topic = 'piminder/status/svc-a/ttl';
     const { inbox } = await watch(topic);
     await reportAs(topic, report('ok', 'nightly job', { ttl: 1 }));
-    await waitFor(() => inbox.json(topic).some((status) => status.stale === true), 'the stale status');
+    await waitFor(
+      () => inbox.json(topic).some((status) => status.stale === true),
+      'the stale status',
+    );
 
     const fresh = inbox.json(topic).find((status) => status.stale === undefined);
     const staleIndex = inbox.json(topic).findIndex((status) => status.stale === true);
@@ -168,7 +182,10 @@ describe('ttl', () => {
     const { inbox } = await watch(topic);
     const service = await clients.connect(pki, broker.port, 'svc-a');
     for (let round = 0; round < 6; round++) {
-      await service.publishAsync(topic, report('ok', 'alive', { ttl: 2 }), { qos: 1, retain: true });
+      await service.publishAsync(topic, report('ok', 'alive', { ttl: 2 }), {
+        qos: 1,
+        retain: true,
+      });
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await waitFor(() => inbox.on(topic).length >= 6, 'every refresh');
@@ -207,15 +224,24 @@ describe("the broker's own statuses", () => {
       certPem: readFileSync(join(pki.dir, 'ca.crt'), 'utf8'),
       keyPem: readFileSync(join(pki.dir, 'ca.key'), 'utf8'),
     };
-    const server = await issueServerCertificate(ca, { cn: 'localhost', sans: ['127.0.0.1'], days: 20 });
+    const server = await issueServerCertificate(ca, {
+      cn: 'localhost',
+      sans: ['127.0.0.1'],
+      days: 20,
+    });
     writeFileSync(join(certs, 'server.crt'), server.certPem);
     writeFileSync(join(certs, 'server.key'), server.keyPem, { mode: 0o600 });
     chmodSync(join(certs, 'server.key'), 0o600);
 
-    const expiring = await startTestBroker({ certsDir: certs, dataDir: join(dir.path, 'data-expiring') });
+    const expiring = await startTestBroker({
+      certsDir: certs,
+      dataDir: join(dir.path, 'data-expiring'),
+    });
     others.push(expiring);
     const snapshot = await retainedSnapshot(clients, pki, expiring.port);
-    const status = JSON.parse(snapshot.get('piminder/status/piminder/certificates') ?? '{}') as Json;
+    const status = JSON.parse(
+      snapshot.get('piminder/status/piminder/certificates') ?? '{}',
+    ) as Json;
     expect(status).toMatchObject({ severity: 'minor' });
     expect(String(status.message)).toContain('server certificate expires');
   });

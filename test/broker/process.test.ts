@@ -26,7 +26,9 @@ beforeAll(async () => {
 afterEach(async () => {
   await clients.endAll();
   await Promise.all(brokers.splice(0).map((broker) => broker.stop('SIGKILL')));
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
 });
 
 afterAll(() => dir?.remove());
@@ -77,18 +79,18 @@ describe('piminder broker as a process', () => {
 describe('start-up refusals: one line, non-zero exit', () => {
   const data = () => join(dir.path, 'data-refused');
 
-  it('refuses a missing CA file', async () => {
-    const certs = certsCopy('no-ca');
-    rmSync(join(certs, 'ca.crt'));
-    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0']);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('cannot read the CA certificate');
-  });
-
   // The cases below run in-process: the refusal is the same error the command prints.
   const refusal = (certs: string) =>
     startTestBroker({ certsDir: certs, dataDir: join(dir.path, 'data-in-process') });
+
+  it('refuses a missing CA file', async () => {
+    const certs = certsCopy('no-ca');
+    rmSync(join(certs, 'ca.crt'));
+    await expect(refusal(certs)).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_FILE_MISSING',
+      message: expect.stringContaining('cannot read the CA certificate'),
+    });
+  });
 
   it('refuses a missing server key', async () => {
     const certs = certsCopy('no-key');

@@ -58,7 +58,11 @@ describe('the retained store', () => {
     await store.write('piminder/status/svc', Buffer.from('status'), 0);
     await store.write('piminder/status/svc/disk', Buffer.from('check'), 0);
 
-    const topics = (filters: string[]) => store.matching(filters).map((message) => message.topic).sort();
+    const topics = (filters: string[]) =>
+      store
+        .matching(filters)
+        .map((message) => message.topic)
+        .sort();
     expect(topics(['#'])).toEqual(['piminder/status/svc', 'piminder/status/svc/disk']);
     expect(topics(['+/#', '+/note'])).toEqual(['piminder/status/svc', 'piminder/status/svc/disk']);
     expect(topics(['$SYS/#'])).toEqual(['$SYS/note']);

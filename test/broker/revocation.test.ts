@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('revocation without a restart', () => {
-  it('disconnects a live client within 5 s of its revocation and refuses it afterwards', async () => {
+  it('disconnects a live client within 5 s of revocation and refuses it afterwards', async () => {
     const files = { ...pki.client('svc-a'), ca: pki.ca };
     const victim = await clients.connectWith(broker.port, files, { clientId: 'svc-a' });
     const bystander = await clients.connect(pki, broker.port, 'svc-b');

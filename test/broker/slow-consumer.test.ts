@@ -44,10 +44,15 @@ describe('a subscriber that stops reading', () => {
 
     const publisher = await clients.connect(pki, broker.port, 'admin');
     const sends: Array<Promise<unknown>> = [];
-    for (let n = 0; n < MESSAGES; n++) sends.push(publisher.publishAsync(`load/${n % 10}`, BODY, { qos: 1 }));
+    for (let n = 0; n < MESSAGES; n++)
+      sends.push(publisher.publishAsync(`load/${n % 10}`, BODY, { qos: 1 }));
     await Promise.all(sends);
 
-    await waitFor(() => inbox.messages.length === MESSAGES, 'every message at the fast subscriber', 20_000);
+    await waitFor(
+      () => inbox.messages.length === MESSAGES,
+      'every message at the fast subscriber',
+      20_000,
+    );
     expect(inbox.messages).toHaveLength(MESSAGES);
 
     // Reading again, the slow client finds its connection closed by the broker.

@@ -21,7 +21,11 @@ export interface TlsFiles {
 }
 
 /** Connection options for an MQTT client presenting `files` to the broker on `port`. */
-export function tlsOptions(port: number, files: TlsFiles, extra: IClientOptions = {}): IClientOptions {
+export function tlsOptions(
+  port: number,
+  files: TlsFiles,
+  extra: IClientOptions = {},
+): IClientOptions {
   return {
     host: '127.0.0.1',
     port,
@@ -47,7 +51,11 @@ export class Clients {
   }
 
   /** Connects with the given files; rejects with the error or CONNACK refusal. */
-  async connectWith(port: number, files: TlsFiles, extra: IClientOptions = {}): Promise<MqttClient> {
+  async connectWith(
+    port: number,
+    files: TlsFiles,
+    extra: IClientOptions = {},
+  ): Promise<MqttClient> {
     const client = mqtt.connect(tlsOptions(port, files, extra));
     this.#open.push(client);
     await new Promise<void>((resolve, reject) => {
@@ -75,12 +83,23 @@ export class Clients {
 
 /** Collects messages per topic as a subscriber receives them. */
 export class Inbox {
-  readonly messages: Array<{ topic: string; payload: Buffer; retain: boolean; qos: number; at: number }> =
-    [];
+  readonly messages: Array<{
+    topic: string;
+    payload: Buffer;
+    retain: boolean;
+    qos: number;
+    at: number;
+  }> = [];
 
   constructor(client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
-      this.messages.push({ topic, payload, retain: packet.retain, qos: packet.qos, at: Date.now() });
+      this.messages.push({
+        topic,
+        payload,
+        retain: packet.retain,
+        qos: packet.qos,
+        at: Date.now(),
+      });
     });
   }
 
@@ -89,7 +108,9 @@ export class Inbox {
   }
 
   json(topic: string): Array<Record<string, unknown>> {
-    return this.on(topic).map((message) => JSON.parse(message.payload.toString()) as Record<string, unknown>);
+    return this.on(topic).map(
+      (message) => JSON.parse(message.payload.toString()) as Record<string, unknown>,
+    );
   }
 }
 
@@ -110,7 +131,10 @@ export async function retainedSnapshot(
   const check = `mark-${process.pid}-${sentinelCount++}`;
   const sentinelTopic = `piminder/status/sentinel/${check}`;
   const sentinel = await clients.connect(pki, port, 'sentinel');
-  await sentinel.publishAsync(sentinelTopic, '{"severity":"ok","message":"mark"}', { qos: 1, retain: true });
+  await sentinel.publishAsync(sentinelTopic, '{"severity":"ok","message":"mark"}', {
+    qos: 1,
+    retain: true,
+  });
 
   const monitor = await clients.connect(pki, port, 'monitor');
   const inbox = new Inbox(monitor);

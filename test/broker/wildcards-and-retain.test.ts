@@ -22,8 +22,14 @@ beforeAll(async () => {
   broker = await startTestBroker({ certsDir: pki.dir, dataDir: join(dir.path, 'data') });
 
   const service = await clients.connect(pki, broker.port, 'svc-a');
-  await service.publishAsync('piminder/status/svc-a', report('service level'), { qos: 1, retain: true });
-  await service.publishAsync('piminder/status/svc-a/disk', report('check level'), { qos: 1, retain: true });
+  await service.publishAsync('piminder/status/svc-a', report('service level'), {
+    qos: 1,
+    retain: true,
+  });
+  await service.publishAsync('piminder/status/svc-a/disk', report('check level'), {
+    qos: 1,
+    retain: true,
+  });
   const admin = await clients.connect(pki, broker.port, 'admin');
   await admin.publishAsync('$SYS/piminder/note', 'retained system note', { qos: 1, retain: true });
   await admin.publishAsync('piminder/note', 'retained plain note', { qos: 1, retain: true });
@@ -55,7 +61,11 @@ describe('wildcard subscriptions', () => {
   });
 
   it('gives piminder/status/# both levels', async () => {
-    const { inbox } = await subscribed('monitor', ['piminder/status/#'], 'piminder/status/svc-a/disk');
+    const { inbox } = await subscribed(
+      'monitor',
+      ['piminder/status/#'],
+      'piminder/status/svc-a/disk',
+    );
     expect(inbox.on('piminder/status/svc-a')).toHaveLength(1);
   });
 });

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { brokerConfigSchema, startBroker, type BrokerConfig, type RunningBroker } from '../../broker/index.js';
+import {
+  brokerConfigSchema,
+  startBroker,
+  type BrokerConfig,
+  type RunningBroker,
+} from '../../broker/index.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 
 export type { RunningBroker } from '../../broker/index.js';
@@ -77,7 +82,10 @@ export async function spawnBroker(options: {
 
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`broker not ready: ${stderr}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`broker not ready: ${stderr}`)),
+      READY_TIMEOUT_MS,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const parts = buffered.split('\n');
@@ -108,7 +116,9 @@ export async function spawnBroker(options: {
 function parseLine(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
