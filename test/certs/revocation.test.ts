@@ -86,6 +86,22 @@ describe('revocation and the CRL', () => {
   });
 });
 
+describe('the CRL over time', () => {
+  it('stays valid as long as the CA, so a quiet month never locks every client out', async () => {
+    const nextUpdate = await openssl(['crl', '-in', paths.crl, '-noout', '-nextupdate']);
+    const caEnd = await openssl(['x509', '-in', paths.caCert, '-noout', '-enddate']);
+    const caEndDate = caEnd.stdout.replace('notAfter=', '');
+    expect(nextUpdate.stdout.replace('nextUpdate=', '')).toBe(caEndDate);
+
+    // 300 days from now: a client issued today is still valid, and so must the CRL be.
+    const later = String(Math.floor(Date.now() / 1000) + 300 * 86_400);
+    const verified = await openssl(['verify', '-crl_check', '-attime', later,
+      '-CAfile', paths.caCert, '-CRLfile', paths.crl, paths.clientCert('sensor-3')]);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+  });
+});
+
 describe('renew', () => {
   it('issues a new key and certificate for the same name and role, superseding', async () => {
     const before = await issueClient(dir, 'pi-display', 'monitor');

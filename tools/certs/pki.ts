@@ -200,8 +200,15 @@ export interface RevokedEntry {
   revokedAt: Date;
 }
 
-/** How long a CRL is valid; `revoke` and `renew` write a fresh one every time. */
-const CRL_DAYS = 30;
+/**
+ * A CRL is valid until its nextUpdate; after that OpenSSL (and so Node's TLS and mosquitto)
+ * refuses every client with CRL_HAS_EXPIRED. Piminder's servers reread crl.pem whenever it
+ * changes, so freshness comes from the file: the CRL is valid as long as the CA, and a quiet
+ * month without revocations never locks every client out.
+ */
+function crlNextUpdate(caNotAfter: Date, now: Date): Date {
+  return caNotAfter.getTime() > now.getTime() ? caNotAfter : new Date(now.getTime() + DAY_MS);
+}
 
 const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 
@@ -214,7 +221,7 @@ export async function buildCrl(ca: CaMaterial, revoked: RevokedEntry[], now = ne
   const crl = await x509.X509CrlGenerator.create({
     issuer: caCert.subjectName,
     thisUpdate: now,
-    nextUpdate: new Date(now.getTime() + CRL_DAYS * DAY_MS),
+    nextUpdate: crlNextUpdate(caCert.notAfter, now),
     signingAlgorithm: RSA_SHA256,
     signingKey: signingKey as never,
     entries: revoked.map((entry) => ({
