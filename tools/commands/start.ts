@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../lib/logger.js';
-import { SimulatedBackend } from '../../monitor/index.js';
-import { installProcessGuards } from '../../monitor/process-guards.js';
-import { attachSimulatedControls } from '../../monitor/simulated-controls.js';
-import { loadStartConfig, type StartFlags } from '../start/config.js';
-import { ensureDevelopmentPki } from '../start/first-run.js';
-import { firstReportHelp } from '../start/instructions.js';
-import { startParts, stopParts } from '../start/run-all.js';
+import type { StartFlags } from '../start/config.js';
 
 interface Flags extends StartFlags {
   logLevel?: string;
@@ -25,6 +18,17 @@ A part that cannot start stops the whole with its reason (exit 1). SIGINT or SIG
 every part; monitor outputs end in their safe state (off).`;
 
 async function runStart(flags: Flags): Promise<void> {
+  // Loaded here, not at the top: `piminder publish` in a crontab should not pay for the
+  // broker, the bridge and the monitor every time it starts.
+  const { createLogger } = await import('../../lib/logger.js');
+  const { SimulatedBackend } = await import('../../monitor/index.js');
+  const { installProcessGuards } = await import('../../monitor/process-guards.js');
+  const { attachSimulatedControls } = await import('../../monitor/simulated-controls.js');
+  const { loadStartConfig } = await import('../start/config.js');
+  const { ensureDevelopmentPki } = await import('../start/first-run.js');
+  const { firstReportHelp } = await import('../start/instructions.js');
+  const { startParts, stopParts } = await import('../start/run-all.js');
+
   const config = loadStartConfig(flags);
   const log = createLogger({ name: 'piminder', level: flags.logLevel });
   const development = flags.config === undefined;
