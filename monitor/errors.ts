@@ -9,6 +9,7 @@ export type MonitorProblem =
   | 'GPIO_LINE_DENIED'
   | 'GPIO_LINE_FAILED'
   | 'GPIO_BACKEND_UNAVAILABLE'
+  | 'CLIENT_FILES'
   | 'NOT_CONNECTED'
   | 'UNKNOWN_INPUT';
 

@@ -4,10 +4,12 @@ import {
   readClientTls,
   type ClientTls,
 } from '../lib/client-identity.js';
+import { isPiminderError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { allStatusFilter } from '../lib/topics.js';
 import type { MonitorConfig } from './config.js';
 import { BrokerConnection } from './connection.js';
+import { MonitorError } from './errors.js';
 import type { GpioBackend } from './gpio/backend.js';
 import { chooseBackend } from './gpio/choose-backend.js';
 import { Monitor } from './monitor.js';
@@ -28,6 +30,21 @@ export interface MonitorOptions {
   clientId?: string;
 }
 
+/** The monitor's certificate, with a hint in the monitor's own terms when it is missing. */
+function readMonitorTls(certs: string, identity: string): ClientTls {
+  try {
+    return readClientTls(identityFiles(certs, identity));
+  } catch (error) {
+    if (!isPiminderError(error)) throw error;
+    throw new MonitorError(
+      'CLIENT_FILES',
+      error.message,
+      `issue one with "piminder certs issue ${identity} --role monitor", ` +
+        'or set broker.certs and broker.identity',
+    );
+  }
+}
+
 /**
  * Starts a monitor: reads its certificate, claims its GPIO lines with every output off, and
  * connects. It runs until `close()`, which puts every output in its safe state first.
@@ -39,7 +56,7 @@ export async function startMonitor(
 ): Promise<Monitor> {
   const { log } = options;
   const { identity, certs, url, keepalive } = config.broker;
-  const tls = options.tls ?? readClientTls(identityFiles(certs, identity));
+  const tls = options.tls ?? readMonitorTls(certs, identity);
   const backend = options.backend ?? chooseBackend(config.gpio, log);
 
   const connection = new BrokerConnection({
