@@ -60,6 +60,9 @@ function backlogOf(client: Client): number {
   return (client.conn as { writableLength?: number }).writableLength ?? 0;
 }
 
+/** Retained messages written to one client before waiting for the first to complete. */
+const REPLAY_WINDOW = 256;
+
 export interface DeliveryGuardOptions {
   /** Bytes a client may leave unread before it is dropped as a slow consumer. */
   maxBacklog: number;
@@ -95,8 +98,25 @@ export function guardDelivery(client: Client, options: DeliveryGuardOptions): vo
     return true;
   };
 
+  // Aedes hands over the next retained message only when the previous write has completed,
+  // one event-loop turn each: 10,000 statuses took seconds. A window of writes in flight keeps
+  // the back-pressure but fills each turn.
+  let replaying = 0;
+  const waiting: Array<() => void> = [];
+  const written = (): void => {
+    replaying -= 1;
+    waiting.shift()?.();
+  };
   const replay: Deliver = (packet, done) => {
-    if (!send(packet, done)) done();
+    replaying += 1;
+    if (!send(packet, written)) {
+      written();
+      done();
+    } else if (replaying < REPLAY_WINDOW) {
+      done();
+    } else {
+      waiting.push(done);
+    }
   };
 
   let dropped = false;
