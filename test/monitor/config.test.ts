@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config.js';
 import { loadMonitorConfig } from '../../monitor/config.js';
@@ -41,6 +42,15 @@ const SAMPLE = {
 };
 
 describe('monitor config', () => {
+  it('accepts the example config shipped beside the code', () => {
+    const file = fileURLToPath(new URL('../../monitor/monitor.example.json', import.meta.url));
+    const example = loadMonitorConfig({ file, env: {} });
+    expect(example.outputs.map((output) => output.name)).toEqual(
+      SAMPLE.outputs.map((output) => output.name),
+    );
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(SAMPLE);
+  });
+
   it('accepts the sample config and fills in defaults', () => {
     const config = loadMonitorConfig({ file: fileWith(SAMPLE), env: {} });
 
