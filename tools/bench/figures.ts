@@ -36,6 +36,12 @@ export function metrics(statuses: number, concurrency: number): Metric[] {
       (f) => f.sequentialConnects.p50Ms),
     metric('parallelConnectsPerSecond', `mTLS connects/s, ${concurrency} parallel`, '/s',
       'higher', (f) => f.parallelConnects.perSecond),
+    metric('cpuPer1000PublishesMs', 'broker CPU per 1,000 QoS 1 publishes', 'ms', 'lower',
+      (f) => (f.cpu.throughputMs * 1000) / f.throughput.acked),
+    metric('cpuReplayMs', `broker CPU to replay ${count}`, 'ms', 'lower', (f) => f.cpu.replayMs),
+    metric('cpuPerConnectMs', 'broker CPU per mTLS connect', 'ms', 'lower',
+      (f) => (f.cpu.sequentialConnectsMs + f.cpu.parallelConnectsMs)
+        / (f.sequentialConnects.connects + f.parallelConnects.connects)),
     metric('rssMb', `broker RSS with ${count} statuses`, 'MB', 'lower',
       (f) => f.memory.rssMb),
     metric('peakRssMb', 'broker peak RSS (VmHWM)', 'MB', 'lower', (f) => f.memory.peakRssMb),

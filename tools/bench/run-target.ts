@@ -6,14 +6,24 @@ import { BenchError, withDeadline } from './errors.js';
 import { measureConnects, type ConnectFigures } from './measure-connects.js';
 import { measurePublishes, type PublishFigures } from './measure-publish.js';
 import { measureReplay, type ReplayFigures } from './measure-replay.js';
-import { readMemory, type MemoryFigures } from './measure-rss.js';
+import { readCpuMs, readMemory, type MemoryFigures } from './measure-rss.js';
 import { closeClient, connectClient, type Endpoint } from './mqtt-harness.js';
 import { statusPayloads, topicPlan } from './status-load.js';
 import { startTarget, type TargetName, type TargetPlace } from './targets.js';
 
+/** CPU time the broker process used during each step, in ms (see readCpuMs). */
+export interface CpuFigures {
+  writeAllMs: number;
+  throughputMs: number;
+  replayMs: number;
+  sequentialConnectsMs: number;
+  parallelConnectsMs: number;
+}
+
 /** What one broker scored in one round. */
 export interface TargetFigures {
   target: TargetName;
+  cpu: CpuFigures;
   writeAll: PublishFigures;
   throughput: PublishFigures;
   replay: ReplayFigures;
@@ -46,6 +56,16 @@ export async function measureBroker(
     progress(`${target}: ${what}`);
     return withDeadline(`${target}: ${what}`, plan.stepTimeoutMs, work());
   };
+  let cpuMark = readCpuMs(broker.pid);
+  const cpuSinceMark = () => {
+    const now = readCpuMs(broker.pid);
+    const used = now - cpuMark;
+    cpuMark = now;
+    return used;
+  };
+  const cpu: CpuFigures = {
+    writeAllMs: 0, throughputMs: 0, replayMs: 0, sequentialConnectsMs: 0, parallelConnectsMs: 0,
+  };
   const names = pki.services.slice(0, plan.serviceClients).map((tls) => tls.name);
   const plannedTopics = topicPlan(names, plan.statuses);
   const payloads = statusPayloads();
@@ -65,6 +85,7 @@ export async function measureBroker(
       ...publisher,
       limit: publisher.topics.length,
     }));
+    cpuSinceMark();
     writeAll = await step(`write ${plan.statuses} statuses`, () =>
       measurePublishes({
         publishers: eachTopicOnce,
@@ -74,6 +95,7 @@ export async function measureBroker(
         durationMs: plan.stepTimeoutMs,
       }),
     );
+    cpu.writeAllMs = cpuSinceMark();
     // The same topics again, so the store still holds exactly `statuses` afterwards.
     throughput = await step('QoS 1 throughput', () =>
       measurePublishes({
@@ -84,6 +106,7 @@ export async function measureBroker(
         durationMs: plan.throughputMs,
       }),
     );
+    cpu.throughputMs = cpuSinceMark();
   } finally {
     await Promise.all(clients.map(closeClient));
   }
@@ -95,7 +118,10 @@ export async function measureBroker(
   const replay = await step(`replay ${plan.statuses} retained`, async () => {
     const monitor = await connectClient(endpoint, pki.monitor, 'bench-replay');
     try {
-      return await measureReplay(monitor, new Set(plannedTopics.flat()));
+      cpuSinceMark();
+      const figures = await measureReplay(monitor, new Set(plannedTopics.flat()));
+      cpu.replayMs = cpuSinceMark();
+      return figures;
     } finally {
       await closeClient(monitor);
     }
@@ -103,13 +129,18 @@ export async function measureBroker(
   const memory = readMemory(broker.pid);
 
   const tls = pki.services[0] ?? pki.monitor;
+  cpuSinceMark();
   const sequentialConnects = await step('sequential connects', () =>
     measureConnects(endpoint, tls, plan.sequentialConnects, 1),
   );
+  cpu.sequentialConnectsMs = cpuSinceMark();
   const parallelConnects = await step(`${plan.connectConcurrency} parallel connects`, () =>
     measureConnects(endpoint, tls, plan.parallelConnects, plan.connectConcurrency),
   );
-  return { target, writeAll, throughput, replay, memory, sequentialConnects, parallelConnects };
+  cpu.parallelConnectsMs = cpuSinceMark();
+  return {
+    target, cpu, writeAll, throughput, replay, memory, sequentialConnects, parallelConnects,
+  };
 }
 
 /** Starts a fresh broker for `target`, measures it and stops it, also when a step fails. */
