@@ -9,7 +9,7 @@ import { checkPlan, DEFAULT_PLAN, type BenchPlan } from '../../tools/bench/bench
 import type { BrokerProcess } from '../../tools/bench/broker-process.js';
 import { BenchError } from '../../tools/bench/errors.js';
 import { measureReplay } from '../../tools/bench/measure-replay.js';
-import { readMemory } from '../../tools/bench/measure-rss.js';
+import { readCpuMs, readMemory } from '../../tools/bench/measure-rss.js';
 import { closeClient, connectClient } from '../../tools/bench/mqtt-harness.js';
 import { measureBroker, type TargetFigures } from '../../tools/bench/run-target.js';
 import { topicPlan } from '../../tools/bench/status-load.js';
@@ -105,6 +105,17 @@ describe('the broker benchmark harness, at a tiny size against Piminder', () => 
     expect(own.rssMb).toBeGreaterThan(1);
   });
 
+  it('counts the CPU time a process has used, growing as it works', () => {
+    const before = readCpuMs(process.pid);
+    let after = before;
+    // Busy until the kernel has counted at least three 10 ms ticks more; bounded generously.
+    const giveUpAt = Date.now() + 20_000;
+    while (after < before + 30 && Date.now() < giveUpAt) after = readCpuMs(process.pid);
+
+    expect(after).toBeGreaterThanOrEqual(before + 30);
+    expect(figures.cpu.writeAllMs + figures.cpu.throughputMs).toBeGreaterThan(0);
+  });
+
   it('leaves exactly the planned statuses stored, each a valid status of its owner', async () => {
     const stored = await retainedStatuses(30);
 
@@ -154,9 +165,10 @@ describe('bad benchmark input', () => {
     expect(() => checkPlan({ ...DEFAULT_PLAN, targets: [] })).toThrow(/no target/);
   });
 
-  it('names the process whose memory cannot be read', () => {
+  it('names the process whose memory or CPU time cannot be read', () => {
     // Far above any pid_max: no such process can exist.
     expect(() => readMemory(2 ** 30)).toThrow(/cannot read \/proc\/1073741824\/status/);
+    expect(() => readCpuMs(2 ** 30)).toThrow(/cannot read \/proc\/1073741824\/stat:/);
   });
 
   it('reports a broker that exits before it is ready, with its last output', async () => {
