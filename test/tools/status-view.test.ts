@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../lib/status-payload.js';
+import { parseSettle } from '../../tools/commands/status.js';
+import { UsageError } from '../../tools/client/errors.js';
 import {
   formatAge,
   renderChangeJson,
@@ -97,5 +99,18 @@ describe('change lines for --watch', () => {
 
     expect(set).toEqual({ change: 'set', topic, status: current });
     expect(cleared).toEqual({ change: 'delete', topic, previous: current });
+  });
+});
+
+describe('the --settle option', () => {
+  it('defaults to 500 ms and takes whole milliseconds up to a minute', () => {
+    expect(parseSettle(undefined)).toBe(500);
+    expect(parseSettle('1')).toBe(1);
+    expect(parseSettle('60000')).toBe(60_000);
+  });
+
+  it.each(['0', '60001', '1.5', '-1', 'soon', ''])('refuses %j as wrong usage', (text) => {
+    expect(() => parseSettle(text)).toThrow(UsageError);
+    expect(() => parseSettle(text)).toThrow('--settle must be a whole number of ms from 1 to');
   });
 });

@@ -84,11 +84,13 @@ export function openConnection(
   purpose: string,
   log: Logger,
 ): Promise<BrokerConnection> {
-  const client = connect(mqttOptions(settings, purpose, 0));
+  const options = mqttOptions(settings, purpose, 0);
+  const connectionLog = log.child({ clientId: options.clientId });
+  const client = connect(options);
   const stage = watchStage(client);
   let lastError: Error | undefined;
   client.on('error', (error) => {
-    log.debug({ err: error, clientId: client.options.clientId }, 'connection error');
+    connectionLog.debug({ err: error, stage: stage() }, 'connection error');
     lastError ??= error;
   });
 
@@ -126,7 +128,7 @@ export function openConnection(
     client.once('connect', () => {
       clearTimeout(timer);
       client.removeListener('close', onClose);
-      log.debug({ clientId: client.options.clientId, host, port }, 'connected');
+      connectionLog.debug({ host, port }, 'connected');
       resolve(connection);
     });
   });

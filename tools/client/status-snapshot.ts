@@ -6,13 +6,12 @@ import { openConnection, type BrokerConnection } from './broker-connection.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { ClientError } from './errors.js';
 
-/**
- * How long the replay of retained statuses must stay quiet before it counts as complete, in ms.
- * MQTT 3.1.1 marks no end of the replay: the broker sends SUBACK, then the retained messages
- * with the RETAIN flag set [MQTT-3.3.1-8]. Live updates carry no RETAIN flag [MQTT-3.3.1-9],
- * so only retained messages restart the wait.
+/*
+ * When is the replay complete? MQTT 3.1.1 marks no end of it: the broker sends SUBACK, then
+ * the retained messages with the RETAIN flag set [MQTT-3.3.1-8]. Live updates carry no RETAIN
+ * flag [MQTT-3.3.1-9], so only retained messages restart the quiet period (`settleMs`, the
+ * `--settle` option of `piminder status`).
  */
-export const DEFAULT_SETTLE_MS = 500;
 
 /** The SUBACK return code for a refused subscription [MQTT-3.9.3-2]. */
 const SUBACK_FAILURE = 128;
@@ -28,8 +27,9 @@ function subscriptionRefused(settings: ConnectionSettings, filter: string): Clie
 }
 
 /**
- * Subscribes to every status and resolves after SUBACK. A broker refuses either with return
- * code 128 or, as Aedes does for an authorisation error, by closing the connection.
+ * Subscribes to every status and resolves after SUBACK. Our broker refuses with return code
+ * 128; Aedes closes the connection instead when its authorisation hook fails, which cannot be
+ * told apart from a broker that stopped, so a close is reported as such.
  */
 export function subscribeStatuses(connection: BrokerConnection): Promise<void> {
   const { client, settings } = connection;
@@ -42,7 +42,10 @@ export function subscribeStatuses(connection: BrokerConnection): Promise<void> {
       if (error) reject(error);
       else resolve();
     };
-    const onClose = () => settle(subscriptionRefused(settings, filter));
+    const onClose = () => {
+      const message = `the broker closed the connection instead of answering SUBSCRIBE ${filter}`;
+      settle(new ClientError('CONNECTION_LOST', message, 'it refused the subscription or stopped'));
+    };
     const timer = setTimeout(
       () => settle(new ClientError('TIMEOUT', `timeout: no SUBACK for ${filter}`)),
       settings.timeoutMs,
@@ -50,7 +53,13 @@ export function subscribeStatuses(connection: BrokerConnection): Promise<void> {
 
     client.once('close', onClose);
     client.subscribe(filter, { qos: 1 }, (error, granted?: ISubscriptionGrant[]) => {
-      if (error) return settle(subscriptionRefused(settings, filter));
+      // MQTT.js reports a SUBACK failure code as an error of its own wording.
+      if (error?.message.startsWith('Subscribe error')) {
+        return settle(subscriptionRefused(settings, filter));
+      }
+      if (error) {
+        return settle(new ClientError('CONNECTION_LOST', `SUBSCRIBE failed: ${error.message}`));
+      }
       if (granted?.some((grant) => grant.qos === SUBACK_FAILURE)) {
         return settle(subscriptionRefused(settings, filter));
       }

@@ -5,6 +5,7 @@ import { statusTopic } from '../../lib/topics.js';
 import { openConnection, type BrokerConnection } from './broker-connection.js';
 import { explainConnectFailure } from './connection-failure.js';
 import type { ConnectionSettings } from './connection-settings.js';
+import { ClientError } from './errors.js';
 import { awaitReplay, subscribeStatuses } from './status-snapshot.js';
 import { renderChangeJson, renderChangeLine, renderTable } from './status-view.js';
 
@@ -143,7 +144,13 @@ export async function watchStatuses(
       log.info({ clientId: client.options.clientId }, 'link restored');
       printer.link(true);
       synchronise(connection, table, options.settleMs).catch((error: unknown) => {
-        log.warn({ err: error, clientId: client.options.clientId }, 'resubscribe failed');
+        // A refusal will not change by retrying; a lost link is retried by the reconnect.
+        const refused = error instanceof ClientError && error.code.endsWith('SUBSCRIBE_REFUSED');
+        if (refused) {
+          stop(error);
+          return;
+        }
+        log.debug({ err: error, clientId: client.options.clientId }, 'resubscribe interrupted');
       });
     });
     // A CONNACK refusal on reconnect (the certificate was revoked meanwhile) ends the watch:

@@ -10,7 +10,7 @@ import {
 } from '../client/command-support.js';
 import { resolveConnection } from '../client/connection-settings.js';
 import { UsageError } from '../client/errors.js';
-import { publishRequest, type PublishRequest } from '../client/publish-report.js';
+import type { PublishRequest } from '../client/publish-report.js';
 
 interface PublishOptions {
   severity?: string;
@@ -75,6 +75,8 @@ async function publish(options: PublishOptions & Record<string, unknown>): Promi
   const settings = resolveConnection(connectionFlags(options));
   const log = commandLogger('piminder-publish');
 
+  // Loaded here, not at start-up: the MQTT client is needed by this command only.
+  const { publishRequest } = await import('../client/publish-report.js');
   const result = await publishRequest(settings, request, log);
 
   // Silent on success so cron mails nothing; a person at a terminal gets a confirmation.

@@ -7,9 +7,14 @@ import {
 } from '../client/command-support.js';
 import { resolveConnection } from '../client/connection-settings.js';
 import { UsageError } from '../client/errors.js';
-import { DEFAULT_SETTLE_MS, readStatuses } from '../client/status-snapshot.js';
 import { renderTable } from '../client/status-view.js';
-import { watchStatuses, type WatchMode } from '../client/status-watch.js';
+import type { WatchMode } from '../client/status-watch.js';
+
+/**
+ * How long the retained replay must stay quiet before it counts as complete, in ms; see
+ * tools/client/status-snapshot.ts for why a quiet period is the signal.
+ */
+const DEFAULT_SETTLE_MS = 500;
 
 /** The identity `piminder status` uses unless told otherwise. */
 export const DEFAULT_STATUS_IDENTITY = 'monitor';
@@ -23,7 +28,8 @@ interface StatusOptions {
   settle?: string;
 }
 
-function parseSettle(text: string | undefined): number {
+/** `--settle` in ms: a whole number from 1 to MAX_SETTLE_MS. */
+export function parseSettle(text: string | undefined): number {
   if (text === undefined) return DEFAULT_SETTLE_MS;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value < 1 || value > MAX_SETTLE_MS) {
@@ -52,6 +58,10 @@ async function status(options: StatusOptions & Record<string, unknown>): Promise
     defaultIdentity: DEFAULT_STATUS_IDENTITY,
   });
   const log = commandLogger('piminder-status');
+
+  // Loaded here, not at start-up: the MQTT client is needed by this command only.
+  const { readStatuses } = await import('../client/status-snapshot.js');
+  const { watchStatuses } = await import('../client/status-watch.js');
 
   if (options.watch === true) {
     await watchStatuses(
