@@ -19,6 +19,9 @@ export type { Condition, LinkState } from './conditions.js';
 export type { GpioBackend } from './gpio/backend.js';
 export { SimulatedBackend } from './gpio/simulated-backend.js';
 export { Monitor, type MonitorState, type OutputState } from './monitor.js';
+export { installProcessGuards, type ProcessGuards } from './process-guards.js';
+export { attachSimulatedControls } from './simulated-controls.js';
+export { LiveView, renderView } from './view.js';
 
 export interface MonitorOptions {
   log: Logger;

@@ -17,6 +17,9 @@ afterEach(() => dirs.splice(0).forEach((dir) => dir.remove()));
  * onoff over the fake tree: it writes `direction`, `active_low` and `value` the way onoff
  * does on a line it finds exported, and unexports through the fake kernel.
  */
+/** The watch callbacks onoff would call on an edge, by sysfs number. */
+const watchers = new Map<number, (error: Error | null, value: 0 | 1) => void>();
+
 function onoffOver(fake: FakeSysfs): typeof Gpio {
   class FakeOnoffGpio {
     readonly #path: string;
@@ -31,7 +34,9 @@ function onoffOver(fake: FakeSysfs): typeof Gpio {
       const activeLow = readFileSync(join(this.#path, 'active_low'), 'utf8') === '1';
       writeFileSync(join(this.#path, 'value'), String(activeLow ? 1 - value : value));
     }
-    watch(): void {}
+    watch(callback: (error: Error | null, value: 0 | 1) => void): void {
+      watchers.set(this.#number, callback);
+    }
     unexport(): void {
       fake.write(join(fake.root, 'unexport'), String(this.#number));
     }
@@ -113,6 +118,28 @@ describe('onoff backend', () => {
     );
     backend.close();
     expect(fake.unexports).toEqual(['529']);
+  });
+
+  it('reports input levels from onoff, pressed as 1 (onoff applies activeLow)', () => {
+    const fake = pi4();
+    const { log, lines } = captureLog();
+    const backend = new OnoffBackend({ root: fake.root, write: fake.write }, log, onoffOver(fake));
+    const levels: boolean[] = [];
+    const ack = { label: 'input "ack"', name: 'ack', line: 5, activeLow: true, debounceMs: 50 };
+    backend.openInput(ack, (pressed) => levels.push(pressed));
+    expect(readFileSync(join(fake.root, 'gpio517', 'active_low'), 'utf8')).toBe('1');
+    expect(readFileSync(join(fake.root, 'gpio517', 'direction'), 'utf8')).toBe('in');
+
+    const edge = watchers.get(517);
+    edge?.(null, 1);
+    edge?.(null, 0);
+    edge?.(new Error('EIO'), 0);
+    expect(levels).toEqual([true, false]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'input read failed', input: 'ack', line: 5 }),
+    );
+    backend.close();
+    expect(fake.unexports).toEqual(['517']);
   });
 });
 

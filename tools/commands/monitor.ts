@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../lib/logger.js';
-import { loadMonitorConfig, SimulatedBackend, startMonitor } from '../../monitor/index.js';
-import { installProcessGuards } from '../../monitor/process-guards.js';
-import { attachSimulatedControls } from '../../monitor/simulated-controls.js';
-import { LiveView } from '../../monitor/view.js';
+import {
+  attachSimulatedControls,
+  installProcessGuards,
+  LiveView,
+  loadMonitorConfig,
+  SimulatedBackend,
+  startMonitor,
+} from '../../monitor/index.js';
 
 interface MonitorFlags {
   config?: string;
