@@ -76,10 +76,6 @@ export async function startBroker(
   const queue = new TopicQueue();
   const identities = new IdentityRegistry();
   const clients = new WeakMap<TLSSocket, Client>();
-  const persistence = createPersistence(db, retained, writer) as {
-    delWill(client: { id: string; brokerId: string }): Promise<unknown>;
-  };
-
   let aedes: Aedes | undefined;
   const deliver = (topic: string, payload: Buffer, qos: QoS): void => {
     aedes?.publish({ cmd: 'publish', topic, payload, qos, retain: true, dup: false }, (error) => {
@@ -110,6 +106,9 @@ export async function startBroker(
     deliver,
     dropWill,
   });
+  const persistence = createPersistence(db, retained, writer, publishHook.acceptStoredWill) as {
+    delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+  };
   aedes = new Aedes({
     persistence,
     ...accessHooks(accessContext),

@@ -3,6 +3,7 @@ import type { Level } from 'level';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import type { RetainedMessage, RetainedStore, QoS } from './retained-store.js';
 import type { StatusWriter } from './status-writer.js';
+import type { OwnedWill } from './aedes-internals.js';
 
 interface RetainedPacket {
   topic: string;
@@ -16,6 +17,20 @@ interface RetainedPersistence {
   createRetainedStreamCombi(patterns: string[]): Readable;
   createRetainedStream(pattern: string): Readable;
   outgoingClearMessageId(client: { clean?: boolean }, packet: { cmd: string }): Promise<unknown>;
+  streamWill(brokers: object): Readable;
+  delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+}
+
+/** Stored wills that pass `accept`; the others are deleted so they are not tried again. */
+async function* acceptedWills(
+  source: Readable,
+  accept: (will: OwnedWill) => boolean,
+  drop: (will: OwnedWill) => Promise<unknown>,
+): AsyncGenerator<OwnedWill> {
+  for await (const will of source as AsyncIterable<OwnedWill>) {
+    if (accept(will)) yield will;
+    else await drop(will);
+  }
 }
 
 function toPacket(message: RetainedMessage) {
@@ -38,6 +53,7 @@ export function createPersistence(
   root: Level<string, Buffer>,
   retained: RetainedStore,
   statuses: StatusWriter,
+  acceptStoredWill: (will: OwnedWill) => boolean,
 ): object {
   const sessions = root.sublevel<string, Buffer>('aedes', { valueEncoding: 'buffer' });
   const persistence = aedesPersistenceLevel(sessions) as RetainedPersistence;
@@ -60,5 +76,12 @@ export function createPersistence(
     client.clean === true && packet.cmd === 'puback'
       ? Promise.resolve(undefined)
       : clearMessageId(client, packet);
+  // Wills left by a broker that died are published without a client; a refusal from
+  // authorizePublish there would reject inside Aedes' will sweep, so they are checked here.
+  const streamWill = persistence.streamWill.bind(persistence);
+  const dropWill = (will: OwnedWill) =>
+    persistence.delWill({ id: will.clientId ?? '', brokerId: will.brokerId ?? '' });
+  persistence.streamWill = (brokers) =>
+    Readable.from(acceptedWills(streamWill(brokers), acceptStoredWill, dropWill));
   return persistence;
 }

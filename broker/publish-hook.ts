@@ -5,7 +5,7 @@ import { parseAck, parseReport } from '../lib/status-payload.js';
 import { parseTopic, statusTopic, type ParsedTopic } from '../lib/topics.js';
 import type { OwnedWill } from './aedes-internals.js';
 import type { IdentityRegistry } from './identity.js';
-import { publishDecision } from './publish-rules.js';
+import { publishDecision, willRefusal } from './publish-rules.js';
 import type { QoS, RetainedStore } from './retained-store.js';
 import type { StatusBook } from './status-book.js';
 import type { StatusWriter } from './status-writer.js';
@@ -66,6 +66,25 @@ export class PublishHook {
         done(error);
       },
     );
+  };
+
+  /** Checks a will left by a broker that died, against the rights of the identity it names. */
+  readonly acceptStoredWill = (will: OwnedWill): boolean => {
+    const owner = will.owner;
+    const reason =
+      owner === undefined
+        ? 'stored will has no owner'
+        : willRefusal(owner, this.#context.prefix, will);
+    if (reason === undefined) return true;
+
+    const fields = {
+      clientId: will.clientId,
+      cn: owner?.name,
+      role: owner?.role,
+      topic: will.topic,
+    };
+    this.#context.log.info({ ...fields, reason }, 'publish refused');
+    return false;
   };
 
   /** Resolves when every publish being authorised now has finished. */
