@@ -10,16 +10,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isPiminderError } from '../../lib/errors.js';
 import { createBenchPki } from './bench-pki.js';
 import { checkPlan, DEFAULT_PLAN, type BenchPlan } from './bench-plan.js';
-import { findHttpBench } from './bridge-bench-hook.js';
+import { bridgeTable, runBridgeBench, type HttpBenchFigures } from './bridge-bench.js';
 import { killAllBrokers, stopAllBrokers } from './broker-process.js';
-import { withDeadline } from './errors.js';
 import { checkGoals, metrics, ratiosToMosquitto, summarise } from './figures.js';
 import { figuresTable, goalsTable } from './report.js';
 import { runTarget, type TargetFigures } from './run-target.js';
 import { MOSQUITTO_BINARY, TARGET_NAMES, type TargetName } from './targets.js';
-
-/** The bridge's HTTP benchmark gets this long in all. */
-const HTTP_BENCH_TIMEOUT_MS = 90_000;
 
 interface Flags {
   json?: string;
@@ -32,6 +28,8 @@ interface Flags {
   parallel: number;
   rounds: number;
   http: boolean;
+  httpSeconds: number;
+  httpConnections: number;
   profile?: string;
 }
 
@@ -88,7 +86,11 @@ function program(): Command {
     .option('--rounds <n>', 'repeat everything; the table shows medians', wholeNumber,
       DEFAULT_PLAN.rounds)
     .option('--profile <dir>', 'Node.js brokers write CPU profiles (--cpu-prof) here')
-    .option('--no-http', "skip the bridge's HTTP benchmark");
+    .option('--no-http', "skip the bridge's HTTP benchmark")
+    .option('--http-seconds <n>', 'length of each HTTP/MQTT run of the bridge benchmark',
+      wholeNumber, 10)
+    .option('--http-connections <n>', 'concurrent HTTP connections and MQTT clients',
+      wholeNumber, 50);
 }
 
 function progress(line: string): void {
@@ -131,17 +133,6 @@ async function measureAll(plan: BenchPlan, workDir: string) {
   return { pki, rounds, failures };
 }
 
-async function measureHttp(workDir: string, certsDir: string): Promise<unknown> {
-  const runHttpBench = await findHttpBench();
-  if (runHttpBench === undefined) {
-    progress('no tools/bench/http-*.ts with runHttpBench: HTTP figures skipped');
-    return undefined;
-  }
-  const httpDir = mkdtempSync(join(workDir, 'http-'));
-  const options = { certsDir, workDir: httpDir, timeoutMs: HTTP_BENCH_TIMEOUT_MS, progress };
-  return withDeadline('HTTP benchmark', HTTP_BENCH_TIMEOUT_MS, runHttpBench(options));
-}
-
 async function main(flags: Flags): Promise<number> {
   const requested = planFrom(flags);
   const plan = { ...requested, targets: availableTargets(requested) };
@@ -162,11 +153,12 @@ async function main(flags: Flags): Promise<number> {
 
   try {
     const startedAt = Date.now();
-    const { pki, rounds, failures } = await measureAll(plan, workDir);
-    let http: unknown;
+    const { rounds, failures } = await measureAll(plan, workDir);
+    let http: HttpBenchFigures | undefined;
     if (flags.http) {
       try {
-        http = await measureHttp(workDir, pki.dir);
+        const connections = flags.httpConnections;
+        http = await runBridgeBench({ durationSeconds: flags.httpSeconds, connections, progress });
       } catch (error) {
         failures.push(`HTTP: ${isPiminderError(error) ? error.toLine() : String(error)}`);
       }
@@ -183,7 +175,10 @@ async function main(flags: Flags): Promise<number> {
     console.log(`machine: ${machine.cpus} cores, load average ${load}`);
     console.log(`\n${figuresTable(list, summary, ratios, plan.targets)}\n`);
     if (summary.piminder !== undefined) console.log(`${goalsTable(goals)}\n`);
-    if (http !== undefined) console.log(`HTTP bridge:\n${JSON.stringify(http, null, 2)}\n`);
+    if (http !== undefined) {
+      const runs = `${http.connections} connections, ${http.durationSeconds} s each`;
+      console.log(`HTTP bridge beside direct MQTT (${runs}):\n${bridgeTable(http)}\n`);
+    }
     for (const failure of failures) console.log(`FAILED ${failure}`);
     console.log(`took ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
 

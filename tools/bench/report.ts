@@ -13,7 +13,7 @@ function formatRatio(value: number | undefined): string {
 }
 
 /** Columns padded to their widest cell; the first column left-aligned, the rest right. */
-function renderTable(rows: string[][]): string {
+export function renderTable(rows: string[][]): string {
   const widths = rows[0]?.map((_cell, column) =>
     Math.max(...rows.map((row) => (row[column] ?? '').length)),
   ) ?? [];
