@@ -27,6 +27,7 @@ beforeAll(async () => {
     ['backup', 'service'],
     ['monitor', 'monitor'],
     ['revoked-monitor', 'monitor'],
+    ['nas', 'service'],
   ]);
 });
 
@@ -78,6 +79,45 @@ describe('monitor link', () => {
     expect(changesOf('green')).toEqual([false]);
     expect(changesOf('amber')).toEqual([false]);
     expect(changesOf('link')).toEqual([false, true, false]);
+  });
+
+  it('drops statuses cleared while it was away, only once the replay is complete', async () => {
+    const dataDir = join(dir.path, 'data-sweep');
+    const first = await startTestBroker({ certsDir: pki.dir, dataDir });
+    const port = first.port;
+    const backup = await connectAs(pki, port, 'backup');
+    const nas = await connectAs(pki, port, 'nas');
+    await report(backup, 'piminder/status/backup', { severity: 'major', message: 'failed' });
+    await report(nas, 'piminder/status/nas', { severity: 'minor', message: 'disk 91%' });
+    await Promise.all([backup.endAsync(), nas.endAsync()]);
+
+    const running = await startTestMonitor(testConfig(port, pki.dir));
+    monitors.push(running);
+    const { monitor, isOn, changesOf, lines } = running;
+    await waitFor('the replay', () => monitor.state.link === 'up' && isOn('red'));
+    await first.close();
+    await waitFor('the link-down output on', () => isOn('link'));
+
+    // While the monitor cannot reach it, the same broker (same data) clears the major.
+    const elsewhere = await startTestBroker({ certsDir: pki.dir, dataDir });
+    const clearing = await connectAs(pki, elsewhere.port, 'backup');
+    await clearing.publishAsync('piminder/status/backup', '', { qos: 1, retain: true });
+    await clearing.endAsync();
+    await elsewhere.close();
+
+    const back = await startTestBroker({ certsDir: pki.dir, dataDir, port });
+    closers.push(() => back.close());
+    await waitFor('the link back up', () => monitor.state.link === 'up' && !isOn('link'));
+    expect(isOn('red')).toBe(false);
+    expect(isOn('amber')).toBe(true);
+    expect(changesOf('red')).toEqual([false, true, false]);
+    expect(changesOf('amber')).toEqual([false, true]);
+    expect(changesOf('green')).toEqual([false]);
+
+    // The major went off only when the replay was complete, not when the link came back.
+    const replayed = lines.findLastIndex((line) => line.msg === 'replay complete');
+    const redOff = lines.findLastIndex((line) => line.output === 'red' && line.on === false);
+    expect(redOff).toBeGreaterThan(replayed);
   });
 
   it('shows link-down in time for a revoked certificate, and keeps retrying', async () => {
