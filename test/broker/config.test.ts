@@ -1,8 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { brokerConfigSchema } from '../../broker/index.js';
 
 describe('broker configuration', () => {
+  it('ships an example file that names every key with its default', () => {
+    const file = fileURLToPath(new URL('../../broker/broker.example.json', import.meta.url));
+    expect(loadConfig(brokerConfigSchema, { file, env: {} })).toEqual(
+      loadConfig(brokerConfigSchema, { env: {} }),
+    );
+    const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object);
+    expect(keys.sort()).toEqual(Object.keys(brokerConfigSchema.shape).sort());
+  });
+
   it('has defaults for everything', () => {
     const config = loadConfig(brokerConfigSchema, { env: {} });
     expect(config).toMatchObject({
