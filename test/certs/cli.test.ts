@@ -51,11 +51,8 @@ describe('piminder certs on the command line', () => {
     expect(init.stdout).not.toContain('PRIVATE KEY');
   });
 
-  it('list prints an aligned table and show what the certificate says', async () => {
-    const [table, shown] = await Promise.all([
-      runCli(['certs', 'list', '--dir', dir]),
-      runCli(['certs', 'show', 'sensor', '--dir', dir]),
-    ]);
+  it('list prints an aligned table', async () => {
+    const table = await runCli(['certs', 'list', '--dir', dir]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+ROLE\s+SERIAL\s+EXPIRES\s+STATUS$/);
@@ -68,19 +65,12 @@ describe('piminder certs on the command line', () => {
     }
     const row = /^sensor\s+client\s+service\s+[0-9A-F]{32}\s+\d{4}-\d\d-\d\d\s+active$/;
     expect(lines[3]).toMatch(row);
-
-    expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/subject\s+CN=sensor, OU=service, O=Piminder\n/);
-    expect(shown.stdout).toMatch(/role\s+service\n/);
-    expect(shown.stdout).toMatch(/serial\s+[0-7][0-9A-F]{31}\n/);
-    expect(shown.stdout).toMatch(/not after\s+\d{4}-\d\d-\d\dT/);
-    expect(shown.stdout).toMatch(/ext\. key usage\s+clientAuth\n/);
-    expect(shown.stdout).toMatch(/status\s+active\n/);
   }, CLI_TIMEOUT);
 
-  it('refuses bad input with exit 1 and one line, changing nothing', async () => {
+  it('refuses bad input with exit 1 and one line, wrong usage with 2: no change', async () => {
     const before = snapshot(dir);
-    const runs = await Promise.all([
+    const [usage, ...runs] = await Promise.all([
+      runCli(['certs', 'issue', 'x', '--dir', dir]),
       runCli(['certs', 'issue', 'x', '--role', 'root', '--dir', dir]),
       runCli(['certs', 'init', '--dir', dir]),
       runCli(['certs', 'issue', 'x', '--role', 'service', '--dir', join(folder.path, 'none')]),
@@ -91,17 +81,13 @@ describe('piminder certs on the command line', () => {
       /no CA in .*none .*run "piminder certs init --dir .*none" first/,
     ];
     runs.forEach((run, n) => expectOneLineError(run, patterns[n] ?? /^$/));
+    expect(usage?.stderr).toMatch(/^error: required option '--role <role>' not specified/);
+    expect(usage?.code).toBe(2);
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(folder.path, 'none'))).toBe(false);
   }, CLI_TIMEOUT);
 
-  it('exits 2 on wrong usage', async () => {
-    const usage = await runCli(['certs', 'issue', 'x', '--dir', dir]);
-    expect(usage.stderr).toMatch(/^error: required option '--role <role>' not specified/);
-    expect(usage.code).toBe(2);
-  }, CLI_TIMEOUT);
-
-  it('exports with the password from PIMINDER_P12_PASSWORD, then revokes', async () => {
+  it('exports with the password from PIMINDER_P12_PASSWORD', async () => {
     const file = join(folder.path, 'sensor.p12');
     const exported = await runCli(['certs', 'export', 'sensor', '--p12', file, '--dir', dir], {
       PIMINDER_P12_PASSWORD: 'from-env',
@@ -112,9 +98,5 @@ describe('piminder certs on the command line', () => {
     const opened = await openssl(['pkcs12', '-in', file, '-passin', 'pass:from-env', '-noout']);
     expect(opened.code).toBe(0);
 
-    const revoked = await runCli(['certs', 'revoke', 'sensor', '--dir', dir]);
-    expect(revoked.code).toBe(0);
-    expect(revoked.stdout).toMatch(/^Revoked client "sensor" \(serial [0-9A-F]{32}\)\./);
-    expect(revoked.stdout).toContain('now lists 1 revoked serial(s)');
   }, CLI_TIMEOUT);
 });

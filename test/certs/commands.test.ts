@@ -120,6 +120,28 @@ describe('piminder certs subcommands', () => {
     }
   });
 
+  it('shows a client: subject, role, serial, validity, usages, status', async () => {
+    const shown = (await certs('show', 'pi', '--dir', dir)).stdout;
+    expect(shown).toMatch(/subject\s+CN=pi, OU=monitor, O=Piminder\n/);
+    expect(shown).toMatch(/role\s+monitor\n/);
+    expect(shown).toMatch(/serial\s+[0-7][0-9A-F]{31}\n/);
+    expect(shown).toMatch(/not before\s+\d{4}-\d\d-\d\dT.*\n\s+not after\s+\d{4}-/);
+    expect(shown).toMatch(/SANs\s+-\n/);
+    expect(shown).toMatch(/key usage\s+digitalSignature, keyEncipherment\n/);
+    expect(shown).toMatch(/ext\. key usage\s+clientAuth\n/);
+    expect(shown).toMatch(/status\s+active\n/);
+    expect(shown).toContain(join(dir, 'clients', 'pi.key'));
+  });
+
+  it('revokes by name and says how many serials the CRL lists', async () => {
+    const issued = await certs('issue', 'temp', '--role', 'bridge', '--dir', dir);
+    expect(issued.error).toBeUndefined();
+    const revoked = await certs('revoke', 'temp', '--dir', dir);
+    expect(revoked.error).toBeUndefined();
+    expect(revoked.stdout).toMatch(/^Revoked client "temp" \(serial [0-9A-F]{32}\)\./);
+    expect(revoked.stdout).toContain('now lists 1 revoked serial(s)');
+  });
+
   it('renews a client and says how to retire the old certificate', async () => {
     const result = await certs('renew', 'pi', '--dir', dir);
     expect(result.error).toBeUndefined();
