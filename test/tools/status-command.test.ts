@@ -93,16 +93,22 @@ describe.concurrent('piminder status', CHILD_TEST, () => {
     });
   });
 
-  it('fails with one line when the identity may not read statuses', async ({ expect }) => {
-    const result = await runCli(['status', '--identity', 'backup'], { env: fixture.env });
+  it.for([
+    { command: 'status', args: ['status'] },
+    { command: 'status --watch', args: ['status', '--watch'] },
+  ])(
+    '$command fails with one line, and ends, when the identity may not read statuses',
+    async ({ args }, { expect }) => {
+      const result = await runCli([...args, '--identity', 'backup'], { env: fixture.env });
 
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(
-      /the broker refused the subscription to piminder\/status\/# for backup \(role service\)/,
-    );
-  });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(
+        /the broker refused the subscription to piminder\/status\/# for backup \(role service\)/,
+      );
+    },
+  );
 
   it('--watch prints a line per change when not on a terminal, and ends on SIGTERM', async ({
     expect,

@@ -101,28 +101,21 @@ async function synchronise(
   }
 }
 
+type Printer = ReturnType<typeof createPrinter>;
+
 /**
- * Keeps the status table live until the signal aborts: the first connection must succeed
- * (its failure is explained and thrown); afterwards a lost link is retried every
- * RECONNECT_PERIOD_MS and shown, never hidden behind the last known table.
+ * Follows the connection after the first replay: shows link loss and recovery, resynchronises
+ * after every reconnect, and settles when the signal aborts or a refusal makes retrying futile.
  */
-export async function watchStatuses(
-  settings: ConnectionSettings,
+function follow(
+  connection: BrokerConnection,
+  table: StatusTable,
+  printer: Printer,
   options: WatchOptions,
   log: Logger,
 ): Promise<void> {
-  const table = new StatusTable(settings.prefix);
-  table.on('ignored', (topic, reason) => log.warn({ topic, reason }, 'status ignored'));
-
-  const connection = await openConnection(settings, 'watch', log);
-  const { client } = connection;
-  client.on('message', (topic, payload) => table.apply(topic, payload));
-  await synchronise(connection, table, options.settleMs);
-
-  const printer = createPrinter(table, options);
-  if (options.mode === 'redraw') printer.redraw();
-  else for (const status of table.list()) printer.change(initialChange(settings, status));
-  table.on('change', printer.change);
+  const { client, settings } = connection;
+  const linkLog = log.child({ clientId: client.options.clientId });
 
   return new Promise((resolve, reject) => {
     const timer =
@@ -137,30 +130,57 @@ export async function watchStatuses(
 
     client.options.reconnectPeriod = RECONNECT_PERIOD_MS;
     client.on('offline', () => {
-      log.info({ clientId: client.options.clientId }, 'link lost');
+      linkLog.info('link lost');
       printer.link(false);
     });
     client.on('connect', () => {
-      log.info({ clientId: client.options.clientId }, 'link restored');
+      linkLog.info('link restored');
       printer.link(true);
       synchronise(connection, table, options.settleMs).catch((error: unknown) => {
         // A refusal will not change by retrying; a lost link is retried by the reconnect.
         const refused = error instanceof ClientError && error.code.endsWith('SUBSCRIBE_REFUSED');
-        if (refused) {
-          stop(error);
-          return;
-        }
-        log.debug({ err: error, clientId: client.options.clientId }, 'resubscribe interrupted');
+        if (refused) stop(error);
+        else linkLog.debug({ err: error }, 'resubscribe interrupted');
       });
     });
     // A CONNACK refusal on reconnect (the certificate was revoked meanwhile) ends the watch:
     // MQTT.js stops retrying then, and a silent stale table would mislead.
     client.on('error', (error) => {
       if (typeof (error as { code?: unknown }).code === 'number') {
-        void explainConnectFailure(error, 'mqtt', settings).then(stop);
+        void explainConnectFailure(error, 'mqtt', settings).then(stop, stop);
       }
     });
   });
+}
+
+/**
+ * Keeps the status table live until the signal aborts: the first connection must succeed
+ * (its failure is explained and thrown); afterwards a lost link is retried every
+ * RECONNECT_PERIOD_MS and shown, never hidden behind the last known table.
+ */
+export async function watchStatuses(
+  settings: ConnectionSettings,
+  options: WatchOptions,
+  log: Logger,
+): Promise<void> {
+  const table = new StatusTable(settings.prefix);
+  table.on('ignored', (topic, reason) => log.warn({ topic, reason }, 'status ignored'));
+
+  const connection = await openConnection(settings, 'watch', log);
+  connection.client.on('message', (topic, payload) => table.apply(topic, payload));
+  try {
+    await synchronise(connection, table, options.settleMs);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+
+  const printer = createPrinter(table, options);
+  if (options.mode === 'redraw') printer.redraw();
+  else for (const status of table.list()) printer.change(initialChange(settings, status));
+  table.on('change', printer.change);
+
+  await follow(connection, table, printer, options, log);
 }
 
 function initialChange(settings: ConnectionSettings, status: Status): TableChange {
