@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { identityFiles, readClientTls } from '../lib/client-identity.js';
+import { identityFiles, readClientTls, type ClientTls } from '../lib/client-identity.js';
 import { PiminderError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { Authenticator } from './auth/authenticate.js';
@@ -51,36 +51,14 @@ function readServerTls(certsDir: string) {
   return { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt') };
 }
 
-/**
- * Starts the HTTP bridge: HTTPS on `host:port` and an MQTT connection to the broker as
- * `identity`. Resolves once HTTP listens; the broker connection comes up in the background
- * and `/healthz` tells when it is there.
- */
-export async function startBridge(
-  config: Readonly<BridgeConfig>,
-  options: BridgeOptions = {},
-): Promise<RunningBridge> {
-  const checked = bridgeConfigSchema.parse(config);
-  const { limits } = checked;
-  const root = options.logger ?? createLogger({ name: 'piminder', level: checked.logLevel });
-  const logger = root.child({ part: 'bridge' });
-
-  const serverTls = readServerTls(checked.certs);
-  let app: BridgeApp | undefined;
-  const revocation = new RevocationWatch(
-    join(checked.certs, 'crl.pem'),
-    // Revoked client certificates then fail the handshake check like foreign ones.
-    (crl) => app?.server.setSecureContext({ ...serverTls, ...(crl === undefined ? {} : { crl }) }),
-    logger.child({ part: 'revocation' }),
-  );
-  const clientTls = readClientTls(identityFiles(checked.certs, checked.identity));
-  const crl = revocation.start(limits.trustReloadMs);
-
+/** The parts every route shares: broker link, event hub, metrics, users, operations. */
+function createParts(config: Readonly<BridgeConfig>, clientTls: ClientTls, logger: Logger) {
+  const { limits } = config;
   const link = new BrokerLink({
-    url: checked.broker,
-    identity: checked.identity,
+    url: config.broker,
+    identity: config.identity,
     tls: clientTls,
-    prefix: checked.topicPrefix,
+    prefix: config.topicPrefix,
     publishTimeoutMs: limits.publishTimeoutMs,
     logger,
   });
@@ -95,16 +73,22 @@ export async function startBridge(
     brokerSynced: () => link.synced,
     eventStreams: () => hub.size,
   });
-  const users = new UserStore(usersFile(checked.data));
   const operations = new StatusOperations({
-    prefix: checked.topicPrefix,
+    prefix: config.topicPrefix,
     link,
     metrics,
     confirmTimeoutMs: limits.confirmTimeoutMs,
     logger,
   });
-  const authenticator = new Authenticator({
-    users,
+  const users = new UserStore(usersFile(config.data));
+  const parts: BridgeParts = { config, link, operations, metrics, hub, users };
+  return parts;
+}
+
+function createAuthenticator(parts: BridgeParts, revocation: RevocationWatch, logger: Logger) {
+  const { limits } = parts.config;
+  return new Authenticator({
+    users: parts.users,
     isRevoked: (serial) => revocation.isRevoked(serial),
     throttle: new FailureThrottle({
       threshold: limits.authFailuresBeforeDelay,
@@ -115,50 +99,84 @@ export async function startBridge(
     cache: new CredentialCache(limits.credentialCacheMs),
     logger: logger.child({ part: 'auth' }),
   });
+}
 
-  app = createHttpServer({
-    tls: { ...serverTls, ...(crl === undefined ? {} : { crl }) },
-    bodyBytes: limits.bodyBytes,
-    authenticator,
-    metrics,
-    logger: logger.child({ part: 'http' }),
-  });
-  const parts: BridgeParts = { config: checked, link, operations, metrics, hub, users };
+function registerRoutes(app: BridgeApp, parts: BridgeParts): void {
   registerHealthAndMetricsRoutes(app, parts);
   registerJsonStatusRoutes(app, parts);
   registerJsonEventRoutes(app, parts);
   registerLegacyMessageRoutes(app, parts);
   registerLegacyUserRoutes(app, parts);
   registerStatusPageRoutes(app, parts);
+}
 
-  link.start();
+async function listen(app: BridgeApp, config: Readonly<BridgeConfig>): Promise<number> {
   try {
-    await app.listen({ host: checked.host, port: checked.port });
+    await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    revocation.close();
-    await link.close();
     throw new PiminderError(
       'PIMINDER_ERR_BRIDGE_LISTEN',
-      `cannot listen on ${checked.host}:${checked.port}: ${(error as Error).message}`,
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
       { hint: 'choose another --port or stop what uses it', cause: error },
     );
   }
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : config.port;
+}
 
-  const server = app;
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : checked.port;
-  logger.info({ host: checked.host, port, broker: checked.broker }, 'bridge listening');
+/**
+ * Starts the HTTP bridge: HTTPS on `host:port` and an MQTT connection to the broker as
+ * `identity`. Resolves once HTTP listens; the broker connection comes up in the background
+ * and `/healthz` tells when it is there.
+ */
+export async function startBridge(
+  config: Readonly<BridgeConfig>,
+  options: BridgeOptions = {},
+): Promise<RunningBridge> {
+  const checked = bridgeConfigSchema.parse(config);
+  const root = options.logger ?? createLogger({ name: 'piminder', level: checked.logLevel });
+  const logger = root.child({ part: 'bridge' });
 
+  const serverTls = readServerTls(checked.certs);
+  const clientTls = readClientTls(identityFiles(checked.certs, checked.identity));
+  const parts = createParts(checked, clientTls, logger);
+
+  // Revoked client certificates fail the handshake check like foreign ones, once the new
+  // list is in the server's TLS context.
+  const withCrl = (crl: Buffer | undefined) => ({ ...serverTls, ...(crl ? { crl } : {}) });
+  let app: BridgeApp | undefined;
+  const revocation = new RevocationWatch(
+    join(checked.certs, 'crl.pem'),
+    (crl) => app?.server.setSecureContext(withCrl(crl)),
+    logger.child({ part: 'revocation' }),
+  );
+  const server = createHttpServer({
+    tls: withCrl(revocation.start(checked.limits.trustReloadMs)),
+    bodyBytes: checked.limits.bodyBytes,
+    authenticator: createAuthenticator(parts, revocation, logger),
+    metrics: parts.metrics,
+    logger: logger.child({ part: 'http' }),
+  });
+  app = server;
+  registerRoutes(server, parts);
+
+  parts.link.start();
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       revocation.close();
-      hub.close();
+      parts.hub.close();
       await server.close();
-      await link.close();
-      logger.info({ host: checked.host, port }, 'bridge stopped');
+      await parts.link.close();
+      logger.info({ host: checked.host }, 'bridge stopped');
     })();
     return closing;
   };
+
+  const port = await listen(server, checked).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  logger.info({ host: checked.host, port, broker: checked.broker }, 'bridge listening');
   return { host: checked.host, port, close };
 }
