@@ -62,14 +62,24 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
     this.#client = client;
     const log = this.#log.child({ clientId });
 
+    // While the broker stays away every retry fails the same way: say so once, then at debug.
+    let quiet = false;
     client.on('connect', () => {
+      quiet = false;
       log.info('connected to broker');
       this.#subscribe(client, log);
     });
     client.on('message', (topic, payload) => this.table.apply(topic, payload));
     client.on('close', () => this.#setSynced(false));
-    client.on('offline', () => log.warn('broker unreachable, retrying'));
-    client.on('error', (error) => log.warn({ err: error.message }, 'broker connection error'));
+    client.on('error', (error) => {
+      if (quiet) log.debug({ err: error.message }, 'broker connection error');
+      else log.warn({ err: error.message }, 'broker connection error, retrying every second');
+      quiet = true;
+    });
+    client.on('offline', () => {
+      if (!quiet) log.warn('broker unreachable, retrying every second');
+      quiet = true;
+    });
   }
 
   #subscribe(client: MqttClient, log: Logger): void {

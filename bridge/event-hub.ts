@@ -22,6 +22,12 @@ export type StreamEvent =
 /** Client reconnect delay announced to EventSource, in ms. */
 const RETRY_MS = 2_000;
 
+/**
+ * Bytes a stream may have waiting unsent. A client that falls this far behind is cut off
+ * rather than buffered without bound; its EventSource reconnects and gets a fresh snapshot.
+ */
+const MAX_BACKLOG_BYTES = 1024 * 1024;
+
 function frame(message: StreamEvent): string {
   return `event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
 }
@@ -89,7 +95,15 @@ export class EventHub {
   }
 
   #broadcast(text: string): void {
-    for (const stream of this.#streams) stream.write(text);
+    for (const stream of this.#streams) {
+      if (stream.writableLength > MAX_BACKLOG_BYTES) {
+        this.#settings.logger.info({ backlog: stream.writableLength }, 'slow event stream cut off');
+        this.#streams.delete(stream);
+        stream.destroy();
+        continue;
+      }
+      stream.write(text);
+    }
   }
 
   /** Ends every stream, so that the server can close. */
