@@ -73,6 +73,8 @@ export interface RunningCli {
   waitForOutput: (test: (stdout: string) => boolean, what: string) => Promise<void>;
   /** Sends the signal and waits for the exit. */
   stop: (signal?: NodeJS.Signals) => Promise<CliResult>;
+  /** Waits for the child to end by itself. */
+  exited: () => Promise<CliResult>;
 }
 
 const WAIT_DEADLINE_MS = 45_000;
@@ -112,6 +114,7 @@ export function startProcess(file: string, args: string[], extraEnv: NodeJS.Proc
     stderr: () => stderr,
     waitForOutput,
     stop,
+    exited: () => result,
   };
   return running;
 }

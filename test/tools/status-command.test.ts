@@ -5,7 +5,14 @@ import { ackTopic, statusTopic } from '../../lib/topics.js';
 import { openConnection } from '../../tools/client/broker-connection.js';
 import { resolveConnection } from '../../tools/client/connection-settings.js';
 import { quietLogger, startTestBroker } from '../helpers/broker.js';
-import { expectSuccess, ofService, startCliFixture, type CliFixture } from './cli-fixture.js';
+import { revoke } from '../../tools/certs/store.js';
+import {
+  expectSuccess,
+  ofService,
+  startCliFixture,
+  waitForBrokerLine,
+  type CliFixture,
+} from './cli-fixture.js';
 import { CLI, runCli, startCli, startProcess, waitUntil } from './cli-runner.js';
 
 const CLEAR_SCREEN = '\u001b[H\u001b[2J';
@@ -211,5 +218,25 @@ describe('piminder status --watch across a broker restart', CHILD_TEST, () => {
       await broker.close();
       expect(result.code).toBe(0);
     }
+  });
+});
+
+describe('piminder status --watch when its certificate is revoked', CHILD_TEST, () => {
+  it('ends with exit code 1 and the TLS reason instead of retrying forever', async ({
+    expect,
+  }) => {
+    await fixture.pki.issue('watcher', 'monitor');
+    const watch = startCli(['status', '--watch', '--identity', 'watcher'], { env: fixture.env });
+    await watch.waitForOutput((out) => out.includes('piminder/broker ok'), 'initial');
+    const linesBefore = fixture.brokerLines.length;
+
+    await revoke(fixture.pki.dir, 'watcher');
+    await waitForBrokerLine(fixture, 'trust reloaded', linesBefore);
+    const result = await watch.exited();
+
+    expect(result.code).toBe(1);
+    const lastLine = result.stderr.trim().split('\n').at(-1);
+    expect(lastLine).toMatch(/^piminder: TLS failure: revoked: the broker closed the connection/);
+    expect(lastLine).toMatch(/watcher\.crt: its serial [0-9a-f]+ is listed in .*crl\.pem/);
   });
 });

@@ -61,6 +61,17 @@ async function refusedCertificate(settings: ConnectionSettings, how: string) {
   );
 }
 
+/**
+ * For a client that keeps reconnecting: an explanation once its own certificate has become
+ * unusable (revoked in the local CRL, expired), or undefined while it still looks valid.
+ */
+export async function certificateNoLongerValid(
+  settings: ConnectionSettings,
+): Promise<ClientError | undefined> {
+  if ((await diagnoseCertificate(settings)) === undefined) return undefined;
+  return refusedCertificate(settings, 'closed the connection');
+}
+
 /** Our side refused the broker's certificate: checks Node's TLS client makes. */
 const SERVER_CERT_PROBLEMS: Record<string, [reason: string, detail: string]> = {
   ERR_TLS_CERT_ALTNAME_INVALID: ['hostname mismatch', 'is not issued for'],

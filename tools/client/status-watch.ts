@@ -3,7 +3,7 @@ import type { Status } from '../../lib/status-payload.js';
 import { StatusTable, type TableChange } from '../../lib/status-table.js';
 import { statusTopic } from '../../lib/topics.js';
 import { openConnection, type BrokerConnection } from './broker-connection.js';
-import { explainConnectFailure } from './connection-failure.js';
+import { certificateNoLongerValid, explainConnectFailure } from './connection-failure.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { ClientError } from './errors.js';
 import { awaitReplay, subscribeStatuses } from './status-snapshot.js';
@@ -132,6 +132,14 @@ function follow(
     client.on('offline', () => {
       linkLog.info('link lost');
       printer.link(false);
+    });
+    // The broker drops a revoked client and refuses its handshakes from then on, without
+    // saying why; retrying would show "link down" forever, so a certificate that has become
+    // unusable ends the watch with the reason.
+    client.on('close', () => {
+      void certificateNoLongerValid(settings).then((error) => {
+        if (error !== undefined) stop(error);
+      }, stop);
     });
     client.on('connect', () => {
       linkLog.info('link restored');
