@@ -2,11 +2,12 @@ import type { MqttClient } from 'mqtt';
 import type { BenchPki } from './bench-pki.js';
 import type { BenchPlan } from './bench-plan.js';
 import type { BrokerProcess } from './broker-process.js';
+import { CpuMeter } from './cpu-meter.js';
 import { BenchError, withDeadline } from './errors.js';
 import { measureConnects, type ConnectFigures } from './measure-connects.js';
 import { measurePublishes, type PublishFigures } from './measure-publish.js';
 import { measureReplay, type ReplayFigures } from './measure-replay.js';
-import { readCpuMs, readMemory, type MemoryFigures } from './measure-rss.js';
+import { readMemory, type MemoryFigures } from './proc-stats.js';
 import { closeClient, connectClient, type Endpoint } from './mqtt-harness.js';
 import { statusPayloads, topicPlan } from './status-load.js';
 import { startTarget, type TargetName, type TargetPlace } from './targets.js';
@@ -43,6 +44,94 @@ async function connectAll(endpoint: Endpoint, pki: BenchPki, count: number) {
   return clients;
 }
 
+/** What every step of one broker's measurement shares. */
+interface StepContext {
+  target: TargetName;
+  endpoint: Endpoint;
+  pki: BenchPki;
+  plan: BenchPlan;
+  meter: CpuMeter;
+  plannedTopics: string[][];
+  step: <T>(what: string, work: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Writes every planned status once (the store goes from empty to exactly `statuses`), then
+ * publishes the same topics again for the throughput run, so the count stays exact.
+ */
+async function publishSteps(context: StepContext) {
+  const { endpoint, pki, plan, meter, plannedTopics, step } = context;
+  const payloads = statusPayloads();
+  const clients = await step('connect publishers', () =>
+    connectAll(endpoint, pki, plan.serviceClients),
+  );
+
+  try {
+    const publishers = clients.map((client, index) => ({
+      client,
+      topics: plannedTopics[index] ?? [],
+    }));
+    const load = { publishers, payloads, window: plan.window };
+    const eachTopicOnce = publishers.map((publisher) => ({
+      ...publisher,
+      limit: publisher.topics.length,
+    }));
+
+    meter.reset();
+    const writeAll = await step(`write ${plan.statuses} statuses`, () =>
+      measurePublishes({
+        ...load,
+        publishers: eachTopicOnce,
+        perClient: plan.statuses,
+        durationMs: plan.stepTimeoutMs,
+      }),
+    );
+    const writeAllMs = meter.lap();
+
+    const throughput = await step('QoS 1 throughput', () =>
+      measurePublishes({
+        ...load,
+        perClient: plan.throughputPerClient,
+        durationMs: plan.throughputMs,
+      }),
+    );
+    return { writeAll, throughput, writeAllMs, throughputMs: meter.lap() };
+  } finally {
+    await Promise.all(clients.map(closeClient));
+  }
+}
+
+/** A new monitor, connected first, then timed from SUBSCRIBE to the last planned status. */
+function replayStep(context: StepContext) {
+  const { endpoint, pki, plan, meter, plannedTopics, step } = context;
+  return step(`replay ${plan.statuses} retained`, async () => {
+    const monitor = await connectClient(endpoint, pki.monitor, 'bench-replay');
+    try {
+      meter.reset();
+      const replay = await measureReplay(monitor, new Set(plannedTopics.flat()));
+      return { replay, replayMs: meter.lap() };
+    } finally {
+      await closeClient(monitor);
+    }
+  });
+}
+
+async function connectSteps(context: StepContext) {
+  const { endpoint, pki, plan, meter, step } = context;
+  const tls = pki.services[0] ?? pki.monitor;
+
+  meter.reset();
+  const sequential = await step('sequential connects', () =>
+    measureConnects(endpoint, tls, plan.sequentialConnects, 1),
+  );
+  const sequentialMs = meter.lap();
+
+  const parallel = await step(`${plan.connectConcurrency} parallel connects`, () =>
+    measureConnects(endpoint, tls, plan.parallelConnects, plan.connectConcurrency),
+  );
+  return { sequential, parallel, sequentialMs, parallelMs: meter.lap() };
+}
+
 /** Every measurement against a broker that is already running, in the order they depend on. */
 export async function measureBroker(
   broker: Pick<BrokerProcess, 'pid' | 'port'>,
@@ -51,95 +140,46 @@ export async function measureBroker(
   plan: BenchPlan,
   progress: Progress = () => {},
 ): Promise<TargetFigures> {
-  const endpoint = { host: '127.0.0.1', port: broker.port };
-  const step = <T>(what: string, work: () => Promise<T>) => {
-    progress(`${target}: ${what}`);
-    return withDeadline(`${target}: ${what}`, plan.stepTimeoutMs, work());
-  };
-  let cpuMark = readCpuMs(broker.pid);
-  const cpuSinceMark = () => {
-    const now = readCpuMs(broker.pid);
-    const used = now - cpuMark;
-    cpuMark = now;
-    return used;
-  };
-  const cpu: CpuFigures = {
-    writeAllMs: 0, throughputMs: 0, replayMs: 0, sequentialConnectsMs: 0, parallelConnectsMs: 0,
-  };
   const names = pki.services.slice(0, plan.serviceClients).map((tls) => tls.name);
-  const plannedTopics = topicPlan(names, plan.statuses);
-  const payloads = statusPayloads();
+  const context: StepContext = {
+    target,
+    endpoint: { host: '127.0.0.1', port: broker.port },
+    pki,
+    plan,
+    meter: new CpuMeter(broker.pid),
+    plannedTopics: topicPlan(names, plan.statuses),
+    step: (what, work) => {
+      progress(`${target}: ${what}`);
+      return withDeadline(`${target}: ${what}`, plan.stepTimeoutMs, work());
+    },
+  };
 
-  const clients = await step('connect publishers', () =>
-    connectAll(endpoint, pki, plan.serviceClients),
-  );
-  let writeAll: PublishFigures;
-  let throughput: PublishFigures;
-  try {
-    const publishers = clients.map((client, index) => ({
-      client,
-      topics: plannedTopics[index] ?? [],
-    }));
-    // Each topic once: the store goes from empty to exactly `statuses` retained messages.
-    const eachTopicOnce = publishers.map((publisher) => ({
-      ...publisher,
-      limit: publisher.topics.length,
-    }));
-    cpuSinceMark();
-    writeAll = await step(`write ${plan.statuses} statuses`, () =>
-      measurePublishes({
-        publishers: eachTopicOnce,
-        payloads,
-        window: plan.window,
-        perClient: plan.statuses,
-        durationMs: plan.stepTimeoutMs,
-      }),
-    );
-    cpu.writeAllMs = cpuSinceMark();
-    // The same topics again, so the store still holds exactly `statuses` afterwards.
-    throughput = await step('QoS 1 throughput', () =>
-      measurePublishes({
-        publishers,
-        payloads,
-        window: plan.window,
-        perClient: plan.throughputPerClient,
-        durationMs: plan.throughputMs,
-      }),
-    );
-    cpu.throughputMs = cpuSinceMark();
-  } finally {
-    await Promise.all(clients.map(closeClient));
-  }
-  if (writeAll.acked !== plan.statuses) {
-    const message = `${target}: ${writeAll.acked} of ${plan.statuses} statuses acknowledged`;
+  const published = await publishSteps(context);
+  const written = published.writeAll.acked;
+  if (written !== plan.statuses) {
+    const message = `${target}: ${written} of ${plan.statuses} statuses acknowledged`;
     throw new BenchError('COUNT_MISMATCH', message);
   }
 
-  const replay = await step(`replay ${plan.statuses} retained`, async () => {
-    const monitor = await connectClient(endpoint, pki.monitor, 'bench-replay');
-    try {
-      cpuSinceMark();
-      const figures = await measureReplay(monitor, new Set(plannedTopics.flat()));
-      cpu.replayMs = cpuSinceMark();
-      return figures;
-    } finally {
-      await closeClient(monitor);
-    }
-  });
+  const { replay, replayMs } = await replayStep(context);
   const memory = readMemory(broker.pid);
 
-  const tls = pki.services[0] ?? pki.monitor;
-  cpuSinceMark();
-  const sequentialConnects = await step('sequential connects', () =>
-    measureConnects(endpoint, tls, plan.sequentialConnects, 1),
-  );
-  cpu.sequentialConnectsMs = cpuSinceMark();
-  const parallelConnects = await step(`${plan.connectConcurrency} parallel connects`, () =>
-    measureConnects(endpoint, tls, plan.parallelConnects, plan.connectConcurrency),
-  );
-  cpu.parallelConnectsMs = cpuSinceMark();
+  const connects = await connectSteps(context);
   return {
-    target, cpu, writeAll, throughput, replay, memory, sequentialConnects, parallelConnects,
+    target,
+    cpu: {
+      writeAllMs: published.writeAllMs,
+      throughputMs: published.throughputMs,
+      replayMs,
+      sequentialConnectsMs: connects.sequentialMs,
+      parallelConnectsMs: connects.parallelMs,
+    },
+    writeAll: published.writeAll,
+    throughput: published.throughput,
+    replay,
+    memory,
+    sequentialConnects: connects.sequential,
+    parallelConnects: connects.parallel,
   };
 }
 
