@@ -76,6 +76,17 @@ describe('the status page', () => {
     expect(stored.json).toMatchObject({ status: { acknowledged: true } });
   });
 
+  it('marks a status whose ttl ran out as stale, counted as minor', async () => {
+    await fixture.call('POST', '/api/v1/status/cron/heartbeat', {
+      user: 'cron',
+      body: { severity: 'ok', message: 'alive', ttl: 1 },
+    });
+    await row('cron/heartbeat').waitFor();
+    await page.locator('tr[data-key="cron/heartbeat"][data-severity="minor"]').waitFor();
+    expect(await row('cron/heartbeat').locator('td.state').textContent()).toContain('stale');
+    expect(await row('cron/heartbeat').getAttribute('class')).toContain('severity-minor');
+  });
+
   it('removes a cleared status', async () => {
     await fixture.call('POST', '/api/v1/status/cron/gone', {
       user: 'cron',
