@@ -54,8 +54,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
  * found on PATH, no terminal, stdin closed.
  */
 export function runLikeCron(args: string[], variables: Record<string, string>): Promise<CliResult> {
-  const assignments = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...variables })
-    .map(([name, value]) => `${name}=${value}`);
+  const assignments = Object.entries({
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...variables,
+  }).map(([name, value]) => `${name}=${value}`);
   const child = spawn('env', ['-i', ...assignments, 'node', CLI, ...args], {
     env: {},
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -82,8 +82,16 @@ const CHILD_TEST = { timeout: 120_000 };
 describe.concurrent('piminder publish', CHILD_TEST, () => {
   it('stores a report under the certificate CN that status --json shows', async ({ expect }) => {
     const result = await publish([
-      '--identity', 'backup', '--severity', 'major', '--message', 'disk 91% full',
-      '--check', 'disk', '--ttl', '3600',
+      '--identity',
+      'backup',
+      '--severity',
+      'major',
+      '--message',
+      'disk 91% full',
+      '--check',
+      'disk',
+      '--ttl',
+      '3600',
     ]);
 
     expectSuccess(result);
@@ -131,10 +139,10 @@ describe.concurrent('piminder publish', CHILD_TEST, () => {
   it('fails with one line when nothing listens on the broker port', async ({ expect }) => {
     const port = await closedPort();
 
-    const result = await publish(
-      ['--identity', 'backup', '--severity', 'ok', '--message', 'x'],
-      { ...fixture.env, PIMINDER_URL: `mqtts://127.0.0.1:${port}` },
-    );
+    const result = await publish(['--identity', 'backup', '--severity', 'ok', '--message', 'x'], {
+      ...fixture.env,
+      PIMINDER_URL: `mqtts://127.0.0.1:${port}`,
+    });
 
     expect(result.code).toBe(1);
     const address = `127\\.0\\.0\\.1:${port}`;
@@ -160,8 +168,16 @@ describe.concurrent('piminder publish', CHILD_TEST, () => {
     const paths = certPaths(foreign.dir);
 
     const result = await publish([
-      '--cert', paths.clientCert('intruder'), '--key', paths.clientKey('intruder'),
-      '--ca', certPaths(fixture.pki.dir).caCert, '--severity', 'major', '--message', 'x',
+      '--cert',
+      paths.clientCert('intruder'),
+      '--key',
+      paths.clientKey('intruder'),
+      '--ca',
+      certPaths(fixture.pki.dir).caCert,
+      '--severity',
+      'major',
+      '--message',
+      'x',
     ]);
 
     expect(result.code).toBe(1);

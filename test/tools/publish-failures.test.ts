@@ -96,7 +96,7 @@ describe('publishing', () => {
     );
   });
 
-  it("names a broker certificate that the given CA did not sign", async () => {
+  it('names a broker certificate that the given CA did not sign', async () => {
     const other = await createTestPki(join(fixture.root, 'other-ca'), []);
 
     const error = await failureOf({ identity: 'backup', ca: certPaths(other.dir).caCert });
@@ -125,9 +125,12 @@ describe('publishing', () => {
     const { port } = silent.address() as { port: number };
 
     try {
-      const error = await failureOf({ identity: 'backup', timeout: '0.5' }, {
-        PIMINDER_URL: `mqtts://127.0.0.1:${port}`,
-      });
+      const error = await failureOf(
+        { identity: 'backup', timeout: '0.5' },
+        {
+          PIMINDER_URL: `mqtts://127.0.0.1:${port}`,
+        },
+      );
 
       expect(error.code).toBe('PIMINDER_ERR_CLIENT_TIMEOUT');
       expect(error.message).toBe(

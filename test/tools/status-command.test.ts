@@ -143,11 +143,18 @@ describe.concurrent('piminder status', CHILD_TEST, () => {
       await fixture.publishAs('backup', 'json-watched', 'as json');
       await watch.waitForOutput((out) => out.includes('"json-watched"'), 'change');
 
-      const changes = watch.stdout().trim().split('\n').map((line) => JSON.parse(line) as {
-        change: string;
-        topic: string;
-        status: Status;
-      });
+      const changes = watch
+        .stdout()
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              change: string;
+              topic: string;
+              status: Status;
+            },
+        );
       const last = changes.at(-1);
       expect(last).toMatchObject({
         change: 'set',
@@ -222,9 +229,7 @@ describe('piminder status --watch across a broker restart', CHILD_TEST, () => {
 });
 
 describe('piminder status --watch when its certificate is revoked', CHILD_TEST, () => {
-  it('ends with exit code 1 and the TLS reason instead of retrying forever', async ({
-    expect,
-  }) => {
+  it('ends with exit code 1 and the TLS reason instead of retrying forever', async ({ expect }) => {
     await fixture.pki.issue('watcher', 'monitor');
     const watch = startCli(['status', '--watch', '--identity', 'watcher'], { env: fixture.env });
     await watch.waitForOutput((out) => out.includes('piminder/broker ok'), 'initial');

@@ -115,7 +115,10 @@ function serverCertificateProblem(code: string, settings: ConnectionSettings): C
 /** The broker sent an alert naming why it refused our certificate (brokers other than ours). */
 function alertProblem(code: string, settings: ConnectionSettings) {
   if (!code.startsWith('ERR_SSL_') || !code.includes('ALERT')) return undefined;
-  const alert = code.replace(/^ERR_SSL_\w+?_ALERT_/, '').toLowerCase().replace(/_/g, ' ');
+  const alert = code
+    .replace(/^ERR_SSL_\w+?_ALERT_/, '')
+    .toLowerCase()
+    .replace(/_/g, ' ');
   return refusedCertificate(settings, `sent the TLS alert "${alert}"`);
 }
 
