@@ -63,7 +63,9 @@ export const monitorConfigSchema = z
     topicPrefix: name.default(DEFAULT_PREFIX),
     broker: z
       .strictObject({
-        url: z.string().regex(/^mqtts?:\/\//, { error: 'must start with mqtts:// or mqtt://' })
+        url: z
+          .string()
+          .regex(/^mqtts?:\/\//, { error: 'must start with mqtts:// or mqtt://' })
           .default(DEFAULT_BROKER_URL),
         /** Folder with `ca.crt` and `clients/<identity>.crt|.key`. */
         certs: z.string().min(1).default('./certs'),
@@ -88,7 +90,8 @@ export const monitorConfigSchema = z
       .prefault({}),
     gpio: z
       .strictObject({
-        backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` })
+        backend: z
+          .enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` })
           .default('auto'),
         /** Where sysfs GPIO lives; tests point it at a fake tree. */
         root: z.string().min(1).default('/sys/class/gpio'),

@@ -153,8 +153,7 @@ export function chooseChip(chips: GpioChip[], root: string, chipLabel?: string):
     );
   }
 
-  const chosen =
-    byLabel ?? chips.find((chip) => PI_CHIP_LABEL.test(chip.label)) ?? onlyChip(chips);
+  const chosen = byLabel ?? chips.find((chip) => PI_CHIP_LABEL.test(chip.label)) ?? onlyChip(chips);
   if (chosen === undefined) {
     throw new MonitorError(
       'GPIO_NO_CHIP',

@@ -137,8 +137,9 @@ describe('monitor link', () => {
 
     await waitFor('the link-down output on', () => running.isOn('link'));
     expect(running.isOn('green')).toBe(false);
-    await waitFor('a second attempt', () =>
-      running.lines.filter((line) => line.msg === 'reconnect scheduled').length >= 2,
+    await waitFor(
+      'a second attempt',
+      () => running.lines.filter((line) => line.msg === 'reconnect scheduled').length >= 2,
     );
     const failure = running.lines.find((line) => line.msg === 'broker connection failed');
     expect(String(failure?.reason)).toContain('refused the client certificate');

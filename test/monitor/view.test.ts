@@ -43,7 +43,9 @@ describe('live view', () => {
 
   it('cuts long messages to the terminal width', () => {
     const long = { ...STATE, statuses: [statusOf({ service: 'a', message: 'x'.repeat(200) })] };
-    const line = renderView(long, 80).split('\n').find((text) => text.startsWith('major'));
+    const line = renderView(long, 80)
+      .split('\n')
+      .find((text) => text.startsWith('major'));
     expect(line).toHaveLength(80);
     expect(line?.endsWith('x…')).toBe(true);
   });
@@ -74,7 +76,10 @@ describe('simulated controls', () => {
     const { log, lines } = captureLog();
     const backend = new SimulatedBackend(log);
     const presses: string[] = [];
-    for (const [name, line] of [['ack', 5], ['clear', 6]] as const) {
+    for (const [name, line] of [
+      ['ack', 5],
+      ['clear', 6],
+    ] as const) {
       const spec = { label: name, name, line, activeLow: true, debounceMs: 0 };
       backend.openInput(spec, (pressed) => pressed && presses.push(name));
     }
