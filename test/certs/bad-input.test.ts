@@ -8,7 +8,7 @@ import { renewClient, renewServer } from '../../tools/certs/renew.js';
 import { showCertificate } from '../../tools/certs/show.js';
 import { certPaths, initCa, issueClient, revoke } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { snapshot } from './support.js';
+import { KEYGEN_TIMEOUT, snapshot } from './support.js';
 
 const folder = tempDir('certs-bad');
 const dir = folder.path;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const [ca] = await initCa(dir);
   caSerial = ca?.serial ?? '';
   await issueClient(dir, 'backup-job', 'service');
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
@@ -43,7 +43,7 @@ async function expectRefusal(
   return refusal;
 }
 
-describe('refusals leave every file as it was', () => {
+describe('refusals leave every file as it was', { timeout: KEYGEN_TIMEOUT }, () => {
   it('refuses an unknown role and names the roles', async () => {
     for (const role of ['root', 'Service', '', 'admin ']) {
       await expectRefusal(
@@ -185,7 +185,7 @@ describe('refusals leave every file as it was', () => {
   });
 });
 
-describe('a folder without a CA', () => {
+describe('a folder without a CA', { timeout: KEYGEN_TIMEOUT }, () => {
   const empty = tempDir('certs-empty');
   afterAll(() => empty.remove());
 
@@ -223,7 +223,7 @@ describe('a folder without a CA', () => {
   });
 });
 
-describe('init --force', () => {
+describe('init --force', { timeout: KEYGEN_TIMEOUT }, () => {
   it('replaces the CA and keeps every old file, unchanged, under replaced-<time>/', async () => {
     const replaced = tempDir('certs-force');
     try {
@@ -246,7 +246,7 @@ describe('init --force', () => {
   });
 });
 
-describe('a folder the index does not know', () => {
+describe('a folder the index does not know', { timeout: KEYGEN_TIMEOUT }, () => {
   it('refuses to show a certificate whose file is gone', async () => {
     await issueClient(dir, 'gone', 'service');
     rmSync(certPaths(dir).clientCert('gone'));

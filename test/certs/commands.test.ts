@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { PiminderError } from '../../lib/errors.js';
 import { register } from '../../tools/commands/certs.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { snapshot } from './support.js';
+import { KEYGEN_TIMEOUT, snapshot } from './support.js';
 
 /**
  * The `certs` subcommands run in this process, through commander as the CLI wires them.
@@ -53,9 +53,9 @@ beforeAll(async () => {
   expect(init.error).toBeUndefined();
   const issued = await certs('issue', 'pi', '--role', 'monitor', '--dir', dir);
   expect(issued.error).toBeUndefined();
-});
+}, KEYGEN_TIMEOUT);
 
-describe('piminder certs subcommands', () => {
+describe('piminder certs subcommands', { timeout: KEYGEN_TIMEOUT }, () => {
   it('documents every subcommand with --help, including --dir and its variable', async () => {
     const names = ['init', 'issue', 'list', 'show', 'revoke', 'renew', 'export'];
     for (const name of names) {

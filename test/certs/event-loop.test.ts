@@ -2,11 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeys } from '../../tools/certs/pki.js';
 import { initCa, issueClient } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { KEYGEN_TIMEOUT } from './support.js';
 
 const folder = tempDir('certs-loop');
 afterAll(() => folder.remove());
 
-describe('key generation and the event loop', () => {
+describe('key generation and the event loop', { timeout: KEYGEN_TIMEOUT }, () => {
   it('generates a key pair off the event loop: an immediate queued first runs first', async () => {
     const order: string[] = [];
     setImmediate(() => order.push('immediate'));

@@ -6,18 +6,18 @@ import { readIndex } from '../../tools/certs/cert-index.js';
 import { withFolderLock } from '../../tools/certs/folder-lock.js';
 import { certPaths, initCa, issueClient, revoke } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { openssl } from './support.js';
+import { KEYGEN_TIMEOUT, openssl } from './support.js';
 
 const folder = tempDir('certs-lock');
 const dir = folder.path;
 
 beforeAll(async () => {
   await initCa(dir);
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
-describe('one writer at a time', () => {
+describe('one writer at a time', { timeout: KEYGEN_TIMEOUT }, () => {
   it('runs a second writer only after the first has finished', async () => {
     const order: string[] = [];
     let release = () => {};

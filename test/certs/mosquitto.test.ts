@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certPaths, initCa, issueClient, revoke } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import type { Run } from './support.js';
+import { KEYGEN_TIMEOUT, type Run } from './support.js';
 
 /**
  * The files as another TLS server reads them: Mosquitto with the CA, the server certificate,
@@ -101,7 +101,7 @@ beforeAll(async () => {
   broker = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   broker.stderr?.on('data', (chunk: Buffer) => (brokerLog += chunk.toString()));
   await untilListening(port);
-}, 60_000);
+}, KEYGEN_TIMEOUT);
 
 afterAll(async () => {
   if (broker && broker.exitCode === null) {
@@ -112,7 +112,7 @@ afterAll(async () => {
   folder.remove();
 });
 
-describe('the files in Mosquitto', () => {
+describe('the files in Mosquitto', { timeout: KEYGEN_TIMEOUT }, () => {
   it('accepts a client the CA issued, verifying the server as localhost', async () => {
     const logged = brokerLog.length;
     const published = await publishAs('good-job');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../../lib/roles.js';
 import { certPaths, initCa, issueClient } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { certText, modeOf, openssl } from './support.js';
+import { KEYGEN_TIMEOUT, certText, modeOf, openssl } from './support.js';
 
 const folder = tempDir('certs-openssl');
 const paths = certPaths(folder.path);
@@ -10,11 +10,11 @@ const paths = certPaths(folder.path);
 beforeAll(async () => {
   await initCa(folder.path, { sans: ['192.168.1.50', 'mqtt.example.org', 'fd00::5'] });
   for (const role of ROLES) await issueClient(folder.path, `client-${role}`, role);
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
-describe('files checked by openssl itself', () => {
+describe('files checked by openssl itself', { timeout: KEYGEN_TIMEOUT }, () => {
   it('verifies the server and every client certificate against ca.crt', async () => {
     const files = [paths.serverCert, ...ROLES.map((role) => paths.clientCert(`client-${role}`))];
     for (const file of files) {
@@ -115,7 +115,7 @@ describe('files checked by openssl itself', () => {
   });
 });
 
-describe('a CA valid beyond 2049', () => {
+describe('a CA valid beyond 2049', { timeout: KEYGEN_TIMEOUT }, () => {
   const late = tempDir('certs-2051');
   afterAll(() => late.remove());
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportP12 } from '../../tools/certs/p12.js';
 import { certPaths, initCa, issueClient } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { modeOf, openssl } from './support.js';
+import { KEYGEN_TIMEOUT, modeOf, openssl } from './support.js';
 
 const folder = tempDir('certs-p12');
 const dir = folder.path;
@@ -13,7 +13,7 @@ const paths = certPaths(dir);
 beforeAll(async () => {
   await initCa(dir);
   await issueClient(dir, 'pi-display', 'monitor');
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
@@ -28,7 +28,7 @@ async function modulus(kind: 'x509' | 'rsa', pem: string): Promise<string> {
   return (await openssl([kind, '-in', file, '-noout', '-modulus'])).stdout;
 }
 
-describe('PKCS#12 export', () => {
+describe('PKCS#12 export', { timeout: KEYGEN_TIMEOUT }, () => {
   it('writes a 0600 bundle that openssl opens, with the client, its key and the CA', async () => {
     const file = join(dir, 'pi-display.p12');
     await exportP12(dir, 'pi-display', file, { password: 'correct horse' });

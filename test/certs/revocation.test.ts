@@ -5,7 +5,7 @@ import { renewClient, renewServer } from '../../tools/certs/renew.js';
 import { showCertificate } from '../../tools/certs/show.js';
 import { certPaths, initCa, issueClient, revoke } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { certText, openssl } from './support.js';
+import { KEYGEN_TIMEOUT, certText, openssl } from './support.js';
 
 const folder = tempDir('certs-revoke');
 const dir = folder.path;
@@ -13,7 +13,7 @@ const paths = certPaths(dir);
 
 beforeAll(async () => {
   await initCa(dir);
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
@@ -28,7 +28,7 @@ function revokedSerials(text: string): string[] {
   return [...text.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((match) => match[1] ?? '');
 }
 
-describe('revocation and the CRL', () => {
+describe('revocation and the CRL', { timeout: KEYGEN_TIMEOUT }, () => {
   it('starts with an empty CRL signed by the CA', async () => {
     const text = await crlText();
     expect(text).toContain('No Revoked Certificates.');
@@ -86,7 +86,7 @@ describe('revocation and the CRL', () => {
   });
 });
 
-describe('the CRL over time', () => {
+describe('the CRL over time', { timeout: KEYGEN_TIMEOUT }, () => {
   it('stays valid as long as the CA, so a quiet month never locks every client out', async () => {
     const nextUpdate = await openssl(['crl', '-in', paths.crl, '-noout', '-nextupdate']);
     const caEnd = await openssl(['x509', '-in', paths.caCert, '-noout', '-enddate']);
@@ -102,7 +102,7 @@ describe('the CRL over time', () => {
   });
 });
 
-describe('renew', () => {
+describe('renew', { timeout: KEYGEN_TIMEOUT }, () => {
   it('issues a new key and certificate for the same name and role, superseding', async () => {
     const before = await issueClient(dir, 'pi-display', 'monitor');
     const oldKey = readFileSync(paths.clientKey('pi-display'), 'utf8');

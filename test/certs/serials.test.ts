@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueClientCertificate, randomSerial } from '../../tools/certs/pki.js';
 import type { CaMaterial } from '../../tools/certs/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { openssl } from './support.js';
+import { KEYGEN_TIMEOUT, openssl } from './support.js';
 
 const folder = tempDir('certs-serials');
 let ca: CaMaterial;
 
 beforeAll(async () => {
   ca = await createCa({ cn: 'Serial Test CA', days: 30 });
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => folder.remove());
 
@@ -35,7 +35,7 @@ function serialContent(certPem: string): { tag: number; content: Buffer } {
   return { tag: serial?.type ?? -1, content: Buffer.from(String(serial?.value), 'binary') };
 }
 
-describe('serial numbers', () => {
+describe('serial numbers', { timeout: KEYGEN_TIMEOUT }, () => {
   it('draws positive, minimal serials of 127 random bits, whatever the first byte', () => {
     const firstBytes = new Set<number>();
     const wrong: string[] = [];

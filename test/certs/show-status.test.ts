@@ -5,6 +5,7 @@ import { listCertificates } from '../../tools/certs/list.js';
 import { showCertificate } from '../../tools/certs/show.js';
 import { certPaths, checkWithinCa, initCa, issueClient, loadCa } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { KEYGEN_TIMEOUT } from './support.js';
 
 const ours = tempDir('certs-status');
 const foreign = tempDir('certs-status-foreign');
@@ -16,7 +17,7 @@ beforeAll(async () => {
   await issueClient(ours.path, 'swapped', 'service');
   await initCa(foreign.path);
   await issueClient(foreign.path, 'swapped', 'service');
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => {
   ours.remove();
@@ -25,7 +26,7 @@ afterAll(() => {
 
 const named = (value: string) => ({ kind: 'named', value }) as const;
 
-describe('status read from the certificate, not only the index', () => {
+describe('status from the certificate, not only the index', { timeout: KEYGEN_TIMEOUT }, () => {
   it('says expired once the certificate has run out, whatever the index says', async () => {
     const later = new Date(Date.now() + 11 * DAY_MS);
     expect((await showCertificate(ours.path, named('gauge'))).status).toBe('active');

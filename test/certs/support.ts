@@ -8,6 +8,12 @@ const execFileAsync = promisify(execFile);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * For tests that generate RSA keys: seconds on a quiet machine, many times that when the two
+ * cores are shared with other suites. Only a hang should ever reach it.
+ */
+export const KEYGEN_TIMEOUT = 120_000;
+
 export interface Run {
   code: number;
   stdout: string;

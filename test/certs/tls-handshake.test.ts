@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { certPaths, initCa, issueClient, revoke } from '../../tools/certs/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { KEYGEN_TIMEOUT } from './support.js';
 
 const ours = tempDir('certs-tls');
 const foreign = tempDir('certs-tls-foreign');
@@ -23,7 +24,7 @@ beforeAll(async () => {
   await revoke(ours.path, 'stolen');
   await initCa(foreign.path, { cn: 'Piminder CA' });
   await issueClient(foreign.path, 'sensor', 'service');
-});
+}, KEYGEN_TIMEOUT);
 
 afterAll(() => {
   ours.remove();
@@ -144,7 +145,7 @@ async function waitFor<T>(read: () => T | undefined, what: string): Promise<T> {
   }
 }
 
-describe('mutual TLS with the issued certificates (real sockets on loopback)', () => {
+describe('mutual TLS on loopback sockets', { timeout: KEYGEN_TIMEOUT }, () => {
   it('accepts a client certificate the CA issued, and the client verifies the server', async () => {
     const { port, outcomes } = await startServer(server());
     const result = await dial(port, client('sensor'), '127.0.0.1', 'localhost');
@@ -173,7 +174,7 @@ describe('mutual TLS with the issued certificates (real sockets on loopback)', (
   });
 });
 
-describe('an iPAddress SAN', () => {
+describe('an iPAddress SAN', { timeout: KEYGEN_TIMEOUT }, () => {
   it('verifies a Node client dialling 127.0.0.5 and fails one dialling 127.0.0.6', async () => {
     const five = await startServer(server(), { host: '127.0.0.5' });
     const six = await startServer(server(), { host: '127.0.0.6' });
