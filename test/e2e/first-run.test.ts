@@ -142,5 +142,5 @@ describe('a first run from an empty folder', () => {
       acknowledged: true,
     });
     expect(await stopPiminder(again.piminder)).toBe(0);
-  });
+  }, 240_000);
 });

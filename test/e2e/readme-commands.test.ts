@@ -95,11 +95,12 @@ describe('the README', () => {
       const result = await run('bash', ['-e', '-o', 'pipefail', '-c', session], {
         cwd: home.path,
         env,
-        timeout: 60_000,
+        timeout: 100_000,
       }).catch((error: { stdout: string; stderr: string; code: number }) => error);
       expect({ exit: 'code' in result ? result.code : 0, stderr: result.stderr }).toMatchObject({
         exit: 0,
       });
     },
+    120_000,
   );
 });
