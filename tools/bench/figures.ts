@@ -86,7 +86,7 @@ export interface GoalResult {
 }
 
 const ratioText = (value: number | undefined) =>
-  value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(2)}x`;
+  value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(2)}x`;
 
 /** The issue's targets for Piminder on this machine; undefined where a figure is missing. */
 export function checkGoals(summary: Summary, ratios: Summary): GoalResult[] {

@@ -13,6 +13,7 @@ import { checkPlan, DEFAULT_PLAN, type BenchPlan } from './bench-plan.js';
 import { bridgeTable, runBridgeBench, type HttpBenchFigures } from './bridge-bench.js';
 import { killAllBrokers, stopAllBrokers } from './broker-process.js';
 import { checkGoals, metrics, ratiosToMosquitto, summarise } from './figures.js';
+import type { GoalResult, Summary } from './figures.js';
 import { figuresTable, goalsTable } from './report.js';
 import { runTarget, type TargetFigures } from './run-target.js';
 import { MOSQUITTO_BINARY, TARGET_NAMES, type TargetName } from './targets.js';
@@ -130,13 +131,11 @@ async function measureAll(plan: BenchPlan, workDir: string) {
       }
     }
   }
-  return { pki, rounds, failures };
+  return { rounds, failures };
 }
 
-async function main(flags: Flags): Promise<number> {
-  const requested = planFrom(flags);
-  const plan = { ...requested, targets: availableTargets(requested) };
-  const workDir = mkdtempSync(join(tmpdir(), 'piminder-bench-'));
+/** Ctrl-C or SIGTERM: every broker is stopped and the temporary folder removed. */
+function stopOnSignals(workDir: string): void {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -149,41 +148,71 @@ async function main(flags: Flags): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Last resort when the process ends any other way.
   process.on('exit', killAllBrokers);
+}
+
+async function measureHttp(flags: Flags, failures: string[]) {
+  try {
+    const options = { durationSeconds: flags.httpSeconds, connections: flags.httpConnections };
+    return await runBridgeBench({ ...options, progress });
+  } catch (error) {
+    failures.push(`HTTP: ${isPiminderError(error) ? error.toLine() : String(error)}`);
+    return undefined;
+  }
+}
+
+interface BenchReport {
+  plan: BenchPlan;
+  machine: { cpus: number; node: string; loadAtStart: number[]; loadAtEnd: number[] };
+  summary: Summary;
+  ratios: Summary;
+  goals: GoalResult[];
+  rounds: TargetFigures[];
+  http: HttpBenchFigures | undefined;
+  failures: string[];
+}
+
+function printReport(report: BenchReport, tookMs: number): void {
+  const { plan, machine, summary, ratios, http } = report;
+  const load = (values: number[]) => values.map((value) => value.toFixed(1)).join(' ');
+  console.log(`\nBroker benchmark: ${plan.rounds} round(s), medians; ratio = value / Mosquitto`);
+  console.log(
+    `machine: ${machine.cpus} cores, load average ${load(machine.loadAtStart)} at the start, ` +
+      `${load(machine.loadAtEnd)} at the end`,
+  );
+  const list = metrics(plan.statuses, plan.connectConcurrency);
+  console.log(`\n${figuresTable(list, summary, ratios, plan.targets)}\n`);
+  if (summary.piminder !== undefined) console.log(`${goalsTable(report.goals)}\n`);
+  if (http !== undefined) {
+    const runs = `${http.connections} connections, ${http.durationSeconds} s each`;
+    console.log(`HTTP bridge beside direct MQTT (${runs}):\n${bridgeTable(http)}\n`);
+  }
+  for (const failure of report.failures) console.log(`FAILED ${failure}`);
+  console.log(`took ${(tookMs / 1000).toFixed(0)} s`);
+}
+
+async function main(flags: Flags): Promise<number> {
+  const requested = planFrom(flags);
+  const plan = { ...requested, targets: availableTargets(requested) };
+  const workDir = mkdtempSync(join(tmpdir(), 'piminder-bench-'));
+  stopOnSignals(workDir);
 
   try {
     const startedAt = Date.now();
+    const loadAtStart = loadavg();
     const { rounds, failures } = await measureAll(plan, workDir);
-    let http: HttpBenchFigures | undefined;
-    if (flags.http) {
-      try {
-        const connections = flags.httpConnections;
-        http = await runBridgeBench({ durationSeconds: flags.httpSeconds, connections, progress });
-      } catch (error) {
-        failures.push(`HTTP: ${isPiminderError(error) ? error.toLine() : String(error)}`);
-      }
-    }
+    const http = flags.http ? await measureHttp(flags, failures) : undefined;
 
-    const list = metrics(plan.statuses, plan.connectConcurrency);
-    const summary = summarise(rounds, list);
+    const summary = summarise(rounds, metrics(plan.statuses, plan.connectConcurrency));
     const ratios = ratiosToMosquitto(summary);
+    const loadAtEnd = loadavg();
+    const machine = { cpus: cpus().length, node: process.version, loadAtStart, loadAtEnd };
     const goals = checkGoals(summary, ratios);
-    const machine = { cpus: cpus().length, loadAverage: loadavg(), node: process.version };
-
-    console.log(`\nBroker benchmark: ${plan.rounds} round(s), medians; ratio = value / Mosquitto`);
-    const load = machine.loadAverage.map((value) => value.toFixed(2)).join(' ');
-    console.log(`machine: ${machine.cpus} cores, load average ${load}`);
-    console.log(`\n${figuresTable(list, summary, ratios, plan.targets)}\n`);
-    if (summary.piminder !== undefined) console.log(`${goalsTable(goals)}\n`);
-    if (http !== undefined) {
-      const runs = `${http.connections} connections, ${http.durationSeconds} s each`;
-      console.log(`HTTP bridge beside direct MQTT (${runs}):\n${bridgeTable(http)}\n`);
-    }
-    for (const failure of failures) console.log(`FAILED ${failure}`);
-    console.log(`took ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+    const report = { plan, machine, summary, ratios, goals, rounds, http, failures };
+    printReport(report, Date.now() - startedAt);
 
     if (flags.json !== undefined) {
-      const report = { plan, machine, summary, ratios, goals, rounds, http, failures };
       writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`figures written to ${flags.json}`);
     }

@@ -9,7 +9,7 @@ function formatValue(value: number | undefined, unit: string): string {
 }
 
 function formatRatio(value: number | undefined): string {
-  return value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(2)}x`;
+  return value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(2)}x`;
 }
 
 /** Columns padded to their widest cell; the first column left-aligned, the rest right. */
