@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isPiminderError } from '../lib/errors.js';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 
 /**
  * The `piminder` command line. Each subcommand lives in tools/commands/ and registers itself
@@ -12,7 +12,7 @@ const program = new Command('piminder')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of commands) register(program);
+for (const command of await commandsFor(process.argv.slice(2))) command.register(program);
 
 /** Exit codes: 0 done, 1 refused or failed, 2 wrong usage. */
 async function main(argv: string[]): Promise<void> {
