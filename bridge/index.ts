@@ -51,6 +51,9 @@ function readServerTls(certsDir: string) {
   return { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt') };
 }
 
+/** How long the bridge trusts its last look at users.json, in ms. */
+const USERS_RECHECK_MS = 1_000;
+
 /** The parts every route shares: broker link, event hub, metrics, users, operations. */
 function createParts(config: Readonly<BridgeConfig>, clientTls: ClientTls, logger: Logger) {
   const { limits } = config;
@@ -80,7 +83,7 @@ function createParts(config: Readonly<BridgeConfig>, clientTls: ClientTls, logge
     confirmTimeoutMs: limits.confirmTimeoutMs,
     logger,
   });
-  const users = new UserStore(usersFile(config.data));
+  const users = new UserStore(usersFile(config.data), USERS_RECHECK_MS);
   const parts: BridgeParts = { config, link, operations, metrics, hub, users };
   return parts;
 }

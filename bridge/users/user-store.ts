@@ -68,14 +68,24 @@ export interface PutUser {
  */
 export class UserStore {
   readonly path: string;
-  #cache: { stamp: string; users: UserRecord[] } | undefined;
+  readonly #recheckMs: number;
+  #cache: { stamp: string; users: UserRecord[]; checked: number } | undefined;
   #writing: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  /**
+   * `recheckMs`: how long a read trusts the last look at the file. Every login reads the
+   * users; a stat per request would queue behind the broker's disk writes in libuv's thread
+   * pool, so the bridge looks at most once a second.
+   */
+  constructor(path: string, recheckMs = 0) {
     this.path = path;
+    this.#recheckMs = recheckMs;
   }
 
   async list(): Promise<UserRecord[]> {
+    const cached = this.#cache;
+    if (cached !== undefined && Date.now() - cached.checked < this.#recheckMs) return cached.users;
+
     let stamp: string;
     try {
       const info = await stat(this.path);
@@ -84,10 +94,13 @@ export class UserStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw this.#fileError('cannot read', error);
     }
-    if (this.#cache?.stamp === stamp) return this.#cache.users;
+    if (cached?.stamp === stamp) {
+      cached.checked = Date.now();
+      return cached.users;
+    }
 
     const users = await this.#read();
-    this.#cache = { stamp, users };
+    this.#cache = { stamp, users, checked: Date.now() };
     return users;
   }
 

@@ -115,11 +115,18 @@ describe('callers with HTTP Basic credentials', () => {
 
   it('are refused once disabled, and users added while running are accepted', async () => {
     const store = new UserStore(usersFile(fixture.dataDir));
+    const whoami = async (status: number) => {
+      const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'temp' });
+      return answer.status === status ? answer : undefined;
+    };
+    // The bridge looks at users.json at most once a second.
     await store.put({ name: 'temp', role: 'monitor', password: PASSWORD });
-    expect((await fixture.call('GET', '/api/v1/whoami', { user: 'temp' })).status).toBe(200);
+    const accepted = await eventually(() => whoami(200), 'the new user to be accepted');
+    expect(accepted.json).toMatchObject({ name: 'temp', role: 'monitor' });
 
     await store.setDisabled('temp', true);
-    expect((await fixture.call('GET', '/api/v1/whoami', { user: 'temp' })).status).toBe(401);
+    const refused = await eventually(() => whoami(401), 'the disabled user to be refused');
+    expect(refused.json).toMatchObject({ message: 'wrong user name or password' });
   });
 
   it('slow down an address after repeated failures', async () => {

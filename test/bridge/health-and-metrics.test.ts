@@ -39,8 +39,10 @@ describe('/healthz', () => {
     expect(answer.json).toMatchObject({ status: 'ok', broker: { connected: true } });
 
     writeFileSync(usersFile(fixture.dataDir), '{ broken');
-    const broken = await fixture.call('GET', '/healthz');
-    expect(broken.status).toBe(503);
+    const broken = await eventually(async () => {
+      const answer = await fixture.call('GET', '/healthz');
+      return answer.status === 503 ? answer : undefined;
+    }, 'health to notice the broken users file');
     expect(broken.json).toMatchObject({
       status: 'unavailable',
       store: { users: expect.stringContaining('users.json') },

@@ -122,6 +122,20 @@ describe('the users file', () => {
     expect((await store.list()).map((user) => user.name)).toEqual(['cron', 'late']);
   });
 
+  it('trusts its last look at the file for recheckMs, then sees changes', async () => {
+    const store = newStore();
+    const patient = new UserStore(store.path, 60_000);
+    await store.add({ name: 'cron', role: 'service', password: 'old-password' });
+    expect((await patient.list()).map((user) => user.name)).toEqual(['cron']);
+
+    await store.add({ name: 'late', role: 'monitor', password: 'late-password' });
+    expect((await patient.list()).map((user) => user.name)).toEqual(['cron']);
+    expect((await new UserStore(store.path, 0).list()).map((user) => user.name)).toEqual([
+      'cron',
+      'late',
+    ]);
+  });
+
   it('reports a broken file by path and leaves it as it was', async () => {
     const store = newStore();
     await store.add({ name: 'cron', role: 'service', password: 'old-password' });
