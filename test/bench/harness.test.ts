@@ -43,11 +43,13 @@ let failedStart: Promise<unknown>;
 beforeAll(async () => {
   dir = tempDir('bench');
   const missing = join(dir.path, 'no-such-certs');
-  failedStart = startPiminder({ certsDir: missing, dataDir: join(dir.path, 'data-missing') })
-    .then(async (unexpected) => {
+  failedStart = startPiminder({ certsDir: missing, dataDir: join(dir.path, 'data-missing') }).then(
+    async (unexpected) => {
       await unexpected.stop();
       return undefined;
-    }, (error: unknown) => error);
+    },
+    (error: unknown) => error,
+  );
   pki = await createBenchPki(join(dir.path, 'certs'), TINY.serviceClients);
   const dataDir = join(dir.path, 'data');
   mkdirSync(dataDir);
@@ -67,7 +69,12 @@ async function retainedStatuses(expected: number): Promise<Map<string, Buffer>> 
   const monitor = await connectClient(endpoint, pki.monitor, 'check');
   clients.push(monitor);
   const received = new Map<string, Buffer>();
-  const ownTopics = new Set(topicPlan(pki.services.map((tls) => tls.name), expected).flat());
+  const ownTopics = new Set(
+    topicPlan(
+      pki.services.map((tls) => tls.name),
+      expected,
+    ).flat(),
+  );
   await new Promise<void>((resolve) => {
     monitor.on('message', (topic, payload, packet) => {
       if (!packet.retain || !ownTopics.has(topic)) return;

@@ -42,8 +42,16 @@ export const DEFAULT_PLAN: BenchPlan = {
 /** Refuses plans that could not measure anything meaningful, naming the option. */
 export function checkPlan(plan: BenchPlan): BenchPlan {
   const positive: Array<keyof BenchPlan> = [
-    'statuses', 'serviceClients', 'window', 'throughputMs', 'throughputPerClient',
-    'sequentialConnects', 'parallelConnects', 'connectConcurrency', 'stepTimeoutMs', 'rounds',
+    'statuses',
+    'serviceClients',
+    'window',
+    'throughputMs',
+    'throughputPerClient',
+    'sequentialConnects',
+    'parallelConnects',
+    'connectConcurrency',
+    'stepTimeoutMs',
+    'rounds',
   ];
   for (const key of positive) {
     const value = plan[key];

@@ -11,40 +11,103 @@ export interface Metric {
   read: (figures: TargetFigures) => number;
 }
 
-type Read = (figures: TargetFigures) => number;
-
-function metric(key: string, label: string, unit: string, better: Metric['better'], read: Read) {
-  return { key, label, unit, better, read };
-}
-
+/** Every figure the table shows, in its order; labels carry the run's sizes. */
 export function metrics(statuses: number, concurrency: number): Metric[] {
   const count = statuses.toLocaleString('en-US');
   return [
-    metric('qos1PerSecond', 'QoS 1 status throughput', 'msg/s', 'higher',
-      (f) => f.throughput.perSecond),
-    metric('qos1P50Ms', 'publish->PUBACK p50 (under load)', 'ms', 'lower',
-      (f) => f.throughput.p50Ms),
-    metric('qos1P99Ms', 'publish->PUBACK p99 (under load)', 'ms', 'lower',
-      (f) => f.throughput.p99Ms),
-    metric('writeAllMs', `write ${count} retained statuses`, 'ms', 'lower',
-      (f) => f.writeAll.elapsedMs),
-    metric('replayMs', `new monitor receives all ${count}`, 'ms', 'lower',
-      (f) => f.replay.ms),
-    metric('connectsPerSecond', 'mTLS connects/s, sequential', '/s', 'higher',
-      (f) => f.sequentialConnects.perSecond),
-    metric('connectP50Ms', 'mTLS connect->CONNACK p50', 'ms', 'lower',
-      (f) => f.sequentialConnects.p50Ms),
-    metric('parallelConnectsPerSecond', `mTLS connects/s, ${concurrency} parallel`, '/s',
-      'higher', (f) => f.parallelConnects.perSecond),
-    metric('cpuPer1000PublishesMs', 'broker CPU per 1,000 QoS 1 publishes', 'ms', 'lower',
-      (f) => (f.cpu.throughputMs * 1000) / f.throughput.acked),
-    metric('cpuReplayMs', `broker CPU to replay ${count}`, 'ms', 'lower', (f) => f.cpu.replayMs),
-    metric('cpuPerConnectMs', 'broker CPU per mTLS connect', 'ms', 'lower',
-      (f) => (f.cpu.sequentialConnectsMs + f.cpu.parallelConnectsMs)
-        / (f.sequentialConnects.connects + f.parallelConnects.connects)),
-    metric('rssMb', `broker RSS with ${count} statuses`, 'MB', 'lower',
-      (f) => f.memory.rssMb),
-    metric('peakRssMb', 'broker peak RSS (VmHWM)', 'MB', 'lower', (f) => f.memory.peakRssMb),
+    {
+      key: 'qos1PerSecond',
+      label: 'QoS 1 status throughput',
+      unit: 'msg/s',
+      better: 'higher',
+      read: (f) => f.throughput.perSecond,
+    },
+    {
+      key: 'qos1P50Ms',
+      label: 'publish->PUBACK p50 (under load)',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.throughput.p50Ms,
+    },
+    {
+      key: 'qos1P99Ms',
+      label: 'publish->PUBACK p99 (under load)',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.throughput.p99Ms,
+    },
+    {
+      key: 'writeAllMs',
+      label: `write ${count} retained statuses`,
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.writeAll.elapsedMs,
+    },
+    {
+      key: 'replayMs',
+      label: `new monitor receives all ${count}`,
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.replay.ms,
+    },
+    {
+      key: 'connectsPerSecond',
+      label: 'mTLS connects/s, sequential',
+      unit: '/s',
+      better: 'higher',
+      read: (f) => f.sequentialConnects.perSecond,
+    },
+    {
+      key: 'connectP50Ms',
+      label: 'mTLS connect->CONNACK p50',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.sequentialConnects.p50Ms,
+    },
+    {
+      key: 'parallelConnectsPerSecond',
+      label: `mTLS connects/s, ${concurrency} parallel`,
+      unit: '/s',
+      better: 'higher',
+      read: (f) => f.parallelConnects.perSecond,
+    },
+    {
+      key: 'cpuPer1000PublishesMs',
+      label: 'broker CPU per 1,000 QoS 1 publishes',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => (f.cpu.throughputMs * 1000) / f.throughput.acked,
+    },
+    {
+      key: 'cpuReplayMs',
+      label: `broker CPU to replay ${count}`,
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.cpu.replayMs,
+    },
+    {
+      key: 'cpuPerConnectMs',
+      label: 'broker CPU per mTLS connect',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) =>
+        (f.cpu.sequentialConnectsMs + f.cpu.parallelConnectsMs) /
+        (f.sequentialConnects.connects + f.parallelConnects.connects),
+    },
+    {
+      key: 'rssMb',
+      label: `broker RSS with ${count} statuses`,
+      unit: 'MB',
+      better: 'lower',
+      read: (f) => f.memory.rssMb,
+    },
+    {
+      key: 'peakRssMb',
+      label: 'broker peak RSS (VmHWM)',
+      unit: 'MB',
+      better: 'lower',
+      read: (f) => f.memory.peakRssMb,
+    },
   ];
 }
 

@@ -71,27 +71,60 @@ function program(): Command {
   return new Command('bench')
     .description('Broker benchmark: Piminder vs Mosquitto vs bare Aedes, mutual TLS on loopback')
     .option('--json <file>', 'write every figure to this JSON file')
-    .option('--targets <list>', `comma-separated: ${TARGET_NAMES.join(',')}`, targetList,
-      [...DEFAULT_PLAN.targets])
-    .option('--statuses <n>', 'retained statuses written and replayed', wholeNumber,
-      DEFAULT_PLAN.statuses)
-    .option('--clients <n>', 'service clients publishing at once', wholeNumber,
-      DEFAULT_PLAN.serviceClients)
-    .option('--window <n>', 'QoS 1 publishes in flight per client', wholeNumber,
-      DEFAULT_PLAN.window)
-    .option('--seconds <n>', 'length of the throughput run', wholeNumber,
-      DEFAULT_PLAN.throughputMs / 1000)
+    .option('--targets <list>', `comma-separated: ${TARGET_NAMES.join(',')}`, targetList, [
+      ...DEFAULT_PLAN.targets,
+    ])
+    .option(
+      '--statuses <n>',
+      'retained statuses written and replayed',
+      wholeNumber,
+      DEFAULT_PLAN.statuses,
+    )
+    .option(
+      '--clients <n>',
+      'service clients publishing at once',
+      wholeNumber,
+      DEFAULT_PLAN.serviceClients,
+    )
+    .option(
+      '--window <n>',
+      'QoS 1 publishes in flight per client',
+      wholeNumber,
+      DEFAULT_PLAN.window,
+    )
+    .option(
+      '--seconds <n>',
+      'length of the throughput run',
+      wholeNumber,
+      DEFAULT_PLAN.throughputMs / 1000,
+    )
     .option('--connects <n>', 'sequential connects', wholeNumber, DEFAULT_PLAN.sequentialConnects)
-    .option('--parallel <n>', `connects made ${DEFAULT_PLAN.connectConcurrency} at a time`,
-      wholeNumber, DEFAULT_PLAN.parallelConnects)
-    .option('--rounds <n>', 'repeat everything; the table shows medians', wholeNumber,
-      DEFAULT_PLAN.rounds)
+    .option(
+      '--parallel <n>',
+      `connects made ${DEFAULT_PLAN.connectConcurrency} at a time`,
+      wholeNumber,
+      DEFAULT_PLAN.parallelConnects,
+    )
+    .option(
+      '--rounds <n>',
+      'repeat everything; the table shows medians',
+      wholeNumber,
+      DEFAULT_PLAN.rounds,
+    )
     .option('--profile <dir>', 'Node.js brokers write CPU profiles (--cpu-prof) here')
     .option('--no-http', "skip the bridge's HTTP benchmark")
-    .option('--http-seconds <n>', 'length of each HTTP/MQTT run of the bridge benchmark',
-      wholeNumber, 10)
-    .option('--http-connections <n>', 'concurrent HTTP connections and MQTT clients',
-      wholeNumber, 50);
+    .option(
+      '--http-seconds <n>',
+      'length of each HTTP/MQTT run of the bridge benchmark',
+      wholeNumber,
+      10,
+    )
+    .option(
+      '--http-connections <n>',
+      'concurrent HTTP connections and MQTT clients',
+      wholeNumber,
+      50,
+    );
 }
 
 function progress(line: string): void {

@@ -14,9 +14,9 @@ function formatRatio(value: number | undefined): string {
 
 /** Columns padded to their widest cell; the first column left-aligned, the rest right. */
 export function renderTable(rows: string[][]): string {
-  const widths = rows[0]?.map((_cell, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? '').length)),
-  ) ?? [];
+  const widths =
+    rows[0]?.map((_cell, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ??
+    [];
   const render = (row: string[]) =>
     row
       .map((cell, column) => {
