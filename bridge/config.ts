@@ -12,7 +12,12 @@ const positiveMs = (fallback: number) => z.number().int().positive().default(fal
 /** Limits and timings; every duration is in milliseconds, every size in bytes. */
 const limitsSchema = z.strictObject({
   /** Largest request body; larger ones are refused with 413 from Content-Length alone. */
-  bodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  bodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   /** How long a publish may wait for the broker's PUBACK before the request fails. */
   publishTimeoutMs: positiveMs(10_000),
   /** How long a request waits to see its own change come back from the broker. */
@@ -25,7 +30,11 @@ const limitsSchema = z.strictObject({
   /** Failures older than this are forgotten. */
   authFailureWindowMs: positiveMs(15 * 60_000),
   /** How long a verified password is remembered (as a keyed digest), sparing the slow hash. */
-  credentialCacheMs: z.number().int().min(0).default(5 * 60_000),
+  credentialCacheMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
   /** Open event streams (`/api/v1/events`) at most; more are refused with 503. */
   eventStreams: z.number().int().positive().default(200),
   /** How often crl.pem is checked for changes. */
@@ -43,11 +52,18 @@ export const bridgeConfigSchema = z.strictObject({
   /** 0 picks a free port (tests). */
   port: z.number().int().min(0).max(65535).default(DEFAULT_BRIDGE_PORT),
   /** The broker the bridge publishes through, mqtts:// with its client certificate. */
-  broker: z.string().regex(/^mqtts?:\/\/./, { error: 'must be an mqtts:// or mqtt:// URL' })
+  broker: z
+    .string()
+    .regex(/^mqtts?:\/\/./, { error: 'must be an mqtts:// or mqtt:// URL' })
     .default(DEFAULT_BROKER_URL),
   /** The bridge's own client certificate: `<certs>/clients/<identity>.crt`. */
-  identity: z.string().refine(isValidName, { error: `must be ${NAME_RULE}` }).default('bridge'),
-  topicPrefix: z.string().refine(isValidName, { error: `must be ${NAME_RULE}` })
+  identity: z
+    .string()
+    .refine(isValidName, { error: `must be ${NAME_RULE}` })
+    .default('bridge'),
+  topicPrefix: z
+    .string()
+    .refine(isValidName, { error: `must be ${NAME_RULE}` })
     .default(DEFAULT_PREFIX),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve /metrics without credentials (for a Prometheus without basic_auth). */

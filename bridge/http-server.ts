@@ -82,8 +82,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: H
 
   if (!isLegacyPath(request.url)) return reply.code(error.status).send(error.toBody());
   if (error.status === 401) return reply.code(401).send({ message: 'unauthorized' });
-  return reply.code(error.status).send({ error: error.status, message: error.message,
-    code: error.code });
+  return reply
+    .code(error.status)
+    .send({ error: error.status, message: error.message, code: error.code });
 }
 
 /**

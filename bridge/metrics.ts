@@ -4,11 +4,7 @@ import { effectiveSeverity, type StatusTable } from '../lib/status-table.js';
 
 /** Why a report (JSON or legacy) was not accepted: the `reason` label. */
 export type RefusalReason =
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'invalid'
-  | 'broker_unavailable'
-  | 'broker_timeout';
+  'unauthenticated' | 'forbidden' | 'invalid' | 'broker_unavailable' | 'broker_timeout';
 
 export type Api = 'json' | 'legacy';
 

@@ -6,7 +6,10 @@ import type { Logger } from '../../lib/logger.js';
 
 /** Serials as lower-case hex without separators or leading zeros, however they were written. */
 export function normalSerial(serial: string): string {
-  const hex = serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
+  const hex = serial
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, '')
+    .replace(/^0+/, '');
   return hex === '' ? '0' : hex;
 }
 

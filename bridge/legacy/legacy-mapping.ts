@@ -65,8 +65,7 @@ export function fitsStatus(name: string, message: string): boolean {
 export function nameAndText(status: Status): { name: string; message: string } {
   const match = status.check === null ? null : LEGACY_CHECK.exec(status.check);
   const length = match === null ? undefined : Number(match[1]);
-  const separated =
-    length !== undefined && status.message.slice(length, length + 2) === ': ';
+  const separated = length !== undefined && status.message.slice(length, length + 2) === ': ';
   if (length === undefined || !separated) {
     return { name: statusKey(status.service, status.check ?? undefined), message: status.message };
   }

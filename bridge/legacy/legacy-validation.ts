@@ -80,8 +80,11 @@ export function parseLegacyPost(body: unknown, unique: boolean): LegacyPost {
 }
 
 function validTime(value: string): boolean {
-  return TIME_FORMAT.test(value) && !Number.isNaN(Date.parse(value)) &&
-    new Date(value).toISOString().slice(0, 19) === value.slice(0, 19);
+  return (
+    TIME_FORMAT.test(value) &&
+    !Number.isNaN(Date.parse(value)) &&
+    new Date(value).toISOString().slice(0, 19) === value.slice(0, 19)
+  );
 }
 
 /** The body of PATCH and DELETE on messages: `{"messageId": str}`. */

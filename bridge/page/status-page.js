@@ -42,9 +42,10 @@ function mark(parent, text) {
 }
 
 async function acknowledge(status) {
-  const path = status.check === null
-    ? `/api/v1/ack/${encodeURIComponent(status.service)}`
-    : `/api/v1/ack/${encodeURIComponent(status.service)}/${encodeURIComponent(status.check)}`;
+  const path =
+    status.check === null
+      ? `/api/v1/ack/${encodeURIComponent(status.service)}`
+      : `/api/v1/ack/${encodeURIComponent(status.service)}/${encodeURIComponent(status.check)}`;
   const answer = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -97,8 +98,10 @@ function rowFor(status) {
 }
 
 function render() {
-  const ordered = [...statuses.values()].sort((a, b) =>
-    RANK[effectiveSeverity(b)] - RANK[effectiveSeverity(a)] || keyOf(a).localeCompare(keyOf(b)));
+  const ordered = [...statuses.values()].sort(
+    (a, b) =>
+      RANK[effectiveSeverity(b)] - RANK[effectiveSeverity(a)] || keyOf(a).localeCompare(keyOf(b)),
+  );
   $('statuses').replaceChildren(...ordered.map(rowFor));
   $('empty').hidden = ordered.length > 0;
 }

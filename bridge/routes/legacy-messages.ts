@@ -75,27 +75,42 @@ export function registerLegacyMessageRoutes(app: BridgeApp, parts: BridgeParts):
   };
 
   for (const url of both('/api/messages/')) {
-    app.get(url, legacyRoute(2, async () => {
-      return numbered(link.table.list().sort(newestFirst).map(toLegacyMessage));
-    }));
+    app.get(
+      url,
+      legacyRoute(2, async () => {
+        return numbered(link.table.list().sort(newestFirst).map(toLegacyMessage));
+      }),
+    );
 
-    app.post(url, legacyRoute(1, (caller, body) => post(caller, body, false)));
+    app.post(
+      url,
+      legacyRoute(1, (caller, body) => post(caller, body, false)),
+    );
 
-    app.patch(url, legacyRoute(2, async (caller, body) => {
-      const status = findById(parseMessageId(body));
-      if (status.acknowledged) throw legacyRefusal(`message ${status.id} is already read`);
-      await operations.acknowledge(caller, 'legacy', topicOf(status), status.id);
-      return OK_BODY;
-    }));
+    app.patch(
+      url,
+      legacyRoute(2, async (caller, body) => {
+        const status = findById(parseMessageId(body));
+        if (status.acknowledged) throw legacyRefusal(`message ${status.id} is already read`);
+        await operations.acknowledge(caller, 'legacy', topicOf(status), status.id);
+        return OK_BODY;
+      }),
+    );
 
-    app.delete(url, legacyRoute(2, async (caller, body) => {
-      const status = findById(parseMessageId(body));
-      await operations.clear(caller, 'legacy', topicOf(status));
-      return OK_BODY;
-    }));
+    app.delete(
+      url,
+      legacyRoute(2, async (caller, body) => {
+        const status = findById(parseMessageId(body));
+        await operations.clear(caller, 'legacy', topicOf(status));
+        return OK_BODY;
+      }),
+    );
   }
 
   for (const url of both('/api/messages/unique/')) {
-    app.post(url, legacyRoute(1, (caller, body) => post(caller, body, true)));
+    app.post(
+      url,
+      legacyRoute(1, (caller, body) => post(caller, body, true)),
+    );
   }
 }

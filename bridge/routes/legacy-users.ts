@@ -12,37 +12,47 @@ export function registerLegacyUserRoutes(app: BridgeApp, parts: BridgeParts): vo
 
   const save = legacyRoute(3, async (caller, body) => {
     const user = parseLegacyUser(body);
-    await users.put({ name: user.username, role: user.role, password: user.password,
-      memo: user.memo });
+    await users.put({
+      name: user.username,
+      role: user.role,
+      password: user.password,
+      memo: user.memo,
+    });
     app.log.info({ caller: caller.name, user: user.username, role: user.role }, 'user saved');
     return { error: 200, message: `user ${user.username} saved` };
   });
 
   for (const url of ['/api/users/', '/api/users']) {
-    app.get(url, legacyRoute(3, async () => {
-      const list = (await users.list()).map((user) => ({
-        username: user.name,
-        memo: user.memo,
-        permissionLevel: user.disabled ? 0 : USER_LEVELS[user.role],
-      }));
-      return numbered(list);
-    }));
+    app.get(
+      url,
+      legacyRoute(3, async () => {
+        const list = (await users.list()).map((user) => ({
+          username: user.name,
+          memo: user.memo,
+          permissionLevel: user.disabled ? 0 : USER_LEVELS[user.role],
+        }));
+        return numbered(list);
+      }),
+    );
 
     app.post(url, save);
     app.patch(url, save);
 
-    app.delete(url, legacyRoute(3, async (caller, body) => {
-      const name = parseUsername(body);
-      try {
-        await users.setDisabled(name, true);
-      } catch (error) {
-        if (error instanceof UsersError && error.code === 'PIMINDER_ERR_USERS_UNKNOWN') {
-          throw legacyRefusal(`user ${name} does not exist`);
+    app.delete(
+      url,
+      legacyRoute(3, async (caller, body) => {
+        const name = parseUsername(body);
+        try {
+          await users.setDisabled(name, true);
+        } catch (error) {
+          if (error instanceof UsersError && error.code === 'PIMINDER_ERR_USERS_UNKNOWN') {
+            throw legacyRefusal(`user ${name} does not exist`);
+          }
+          throw error;
         }
-        throw error;
-      }
-      app.log.info({ caller: caller.name, user: name }, 'user disabled');
-      return { error: 200, message: `user ${name} disabled` };
-    }));
+        app.log.info({ caller: caller.name, user: name }, 'user disabled');
+        return { error: 200, message: `user ${name} disabled` };
+      }),
+    );
   }
 }

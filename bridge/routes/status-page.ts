@@ -30,7 +30,9 @@ export function registerStatusPageRoutes(app: BridgeApp, parts: BridgeParts): vo
   });
 
   app.get('/status-page.js', async (_request, reply) => {
-    return reply.headers(SECURITY_HEADERS).type('text/javascript; charset=utf-8')
+    return reply
+      .headers(SECURITY_HEADERS)
+      .type('text/javascript; charset=utf-8')
       .send(files.script);
   });
 

@@ -14,7 +14,11 @@ const SALT_BYTES = 16;
 
 export const passwordHashSchema = z.strictObject({
   algorithm: z.literal('scrypt'),
-  cost: z.number().int().min(2 ** 10).max(2 ** 20),
+  cost: z
+    .number()
+    .int()
+    .min(2 ** 10)
+    .max(2 ** 20),
   blockSize: z.number().int().min(1).max(32),
   parallelization: z.number().int().min(1).max(16),
   salt: z.base64(),

@@ -193,8 +193,11 @@ export class UserStore {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue === undefined ? '' : ` at ${issue.path.join('.')}: ${issue.message}`;
-      throw new UsersError('FILE', `${this.path} is not a valid users file${where}`,
-        'restore it from a backup or remove it and add the users again');
+      throw new UsersError(
+        'FILE',
+        `${this.path} is not a valid users file${where}`,
+        'restore it from a backup or remove it and add the users again',
+      );
     }
     return [...parsed.data.users].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -216,7 +219,10 @@ export class UserStore {
 
   #fileError(what: string, error: unknown): UsersError {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    return new UsersError('FILE', `${what} ${this.path}: ${reason}`,
-      'check the --data folder and its permissions');
+    return new UsersError(
+      'FILE',
+      `${what} ${this.path}: ${reason}`,
+      'check the --data folder and its permissions',
+    );
   }
 }

@@ -81,8 +81,10 @@ describe('callers with client certificates', () => {
       expect(await whoami()).toBe(200);
 
       await revoke(fixture.pki.dir, 'gone');
-      await eventually(async () => ((await whoami()) === 401 ? true : undefined),
-        'the kept-alive connection to be refused');
+      await eventually(
+        async () => ((await whoami()) === 401 ? true : undefined),
+        'the kept-alive connection to be refused',
+      );
       const fresh = await fixture.call('GET', '/api/v1/whoami', { cert: 'gone' });
       expect(fresh.status).toBe(401);
       expect(fresh.json).toMatchObject({ message: expect.stringContaining('CERT_REVOKED') });
@@ -94,7 +96,7 @@ describe('callers with client certificates', () => {
 });
 
 describe('callers with HTTP Basic credentials', () => {
-  it('are named by user with the user\'s role', async () => {
+  it("are named by user with the user's role", async () => {
     const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'cron' });
     expect(answer.json).toEqual({
       name: 'cron',

@@ -63,7 +63,7 @@ function startHugeUpload(path: string, head: Record<string, string>): Promise<st
 }
 
 describe('bodies', () => {
-  it('refuses invalid JSON with 400 in each API\'s shape', async () => {
+  it("refuses invalid JSON with 400 in each API's shape", async () => {
     const json = await fixture.call('POST', '/api/v1/status/cron', {
       user: 'cron',
       raw: '{"severity": "ok", "message": ',

@@ -91,16 +91,22 @@ describe('/metrics', () => {
     expect(sample(text, 'piminder_bridge_broker_connected')).toBe(1);
     expect(sample(text, 'piminder_bridge_event_streams')).toBe(0);
     expect(
-      sample(text, 'piminder_bridge_http_requests_total{method="POST",' +
-        'route="/api/v1/status/:service/:check",code="400"}'),
+      sample(
+        text,
+        'piminder_bridge_http_requests_total{method="POST",' +
+          'route="/api/v1/status/:service/:check",code="400"}',
+      ),
     ).toBe(1);
     expect(
-      sample(text, 'piminder_bridge_http_requests_total{method="POST",' +
-        'route="/api/v1/status/:service",code="403"}'),
+      sample(
+        text,
+        'piminder_bridge_http_requests_total{method="POST",' +
+          'route="/api/v1/status/:service",code="403"}',
+      ),
     ).toBe(1);
   });
 
-  it('needs a reader\'s credentials unless configured public', async () => {
+  it("needs a reader's credentials unless configured public", async () => {
     const fixture = await fixtureWith({ broker: false });
     expect((await fixture.call('GET', '/metrics')).status).toBe(401);
     expect((await fixture.call('GET', '/metrics', { user: 'cron' })).status).toBe(403);

@@ -64,7 +64,7 @@ describe('reporting over HTTP', () => {
     });
   });
 
-  it('is refused with 403 under another service\'s name, storing nothing', async () => {
+  it("is refused with 403 under another service's name, storing nothing", async () => {
     const answer = await fixture.call('POST', '/api/v1/status/backup', {
       user: 'cron',
       body: { severity: 'ok', message: 'pretending' },
@@ -239,8 +239,12 @@ describe('the event stream', () => {
         body: { severity: 'minor', message: 'live' },
       });
       const change = await eventually(
-        () => events.find((e) => e.event === 'status' &&
-          (e.data as { topic: string }).topic === 'piminder/status/cron/streamed'),
+        () =>
+          events.find(
+            (e) =>
+              e.event === 'status' &&
+              (e.data as { topic: string }).topic === 'piminder/status/cron/streamed',
+          ),
         'the status event',
       );
       expect(change.data).toMatchObject({ status: { message: 'live', severity: 'minor' } });

@@ -35,8 +35,17 @@ function post(name: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-type Listed = Record<string, { messageId: string; name: string; read: boolean;
-  errorLevel: string; timestamp: string; message: string }>;
+type Listed = Record<
+  string,
+  {
+    messageId: string;
+    name: string;
+    read: boolean;
+    errorLevel: string;
+    timestamp: string;
+    message: string;
+  }
+>;
 
 async function list(): Promise<{ answer: Answer; messages: Listed[string][] }> {
   const answer = await fixture.call('GET', '/api/messages/', { user: 'viewer' });
@@ -272,7 +281,10 @@ describe('legacy GET, PATCH and DELETE /api/messages/', () => {
 
 describe('legacy authentication', () => {
   it('answers wrong credentials with 401 {"message": "unauthorized"}', async () => {
-    for (const user of [['cron', 'wrong password'], ['nobody', PASSWORD]] as const) {
+    for (const user of [
+      ['cron', 'wrong password'],
+      ['nobody', PASSWORD],
+    ] as const) {
       const answer = await fixture.call('POST', '/api/messages/', {
         user: [...user],
         body: post('x'),

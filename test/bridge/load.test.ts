@@ -107,9 +107,9 @@ function countOf(items: string[]): Map<string, number> {
 describe('under load', () => {
   it(`answers ${CLIENTS} clients posting at once and stores each 200 exactly once`, async () => {
     const until = Date.now() + DURATION_MS;
-    const outcomes = (await Promise.all(
-      Array.from({ length: CLIENTS }, (_, index) => client(index, until)),
-    )).flat();
+    const outcomes = (
+      await Promise.all(Array.from({ length: CLIENTS }, (_, index) => client(index, until)))
+    ).flat();
 
     const statuses = countOf(outcomes.map((outcome) => String(outcome.status)));
     expect(Object.fromEntries(statuses)).toEqual({ '200': outcomes.length });

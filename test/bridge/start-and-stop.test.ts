@@ -58,8 +58,9 @@ describe('starting the bridge', () => {
     expect(answer.status).toBe(503);
     await Promise.all([bridge.close(), bridge.close()]);
     await bridge.close();
-    await expect(call({ pki: fixture.pki, bridgePort: bridge.port }, 'GET', '/healthz'))
-      .rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      call({ pki: fixture.pki, bridgePort: bridge.port }, 'GET', '/healthz'),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });
 

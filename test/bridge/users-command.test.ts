@@ -30,8 +30,10 @@ function piminder(args: string[], input = ''): Promise<{ code: number | null; ou
 
 describe('piminder users', () => {
   it('adds a user from a piped password without printing it, in a 0600 file', async () => {
-    const added = await piminder(['add', 'cron', '--role', 'service', '--memo', 'nightly'],
-      'piped-secret-1\n');
+    const added = await piminder(
+      ['add', 'cron', '--role', 'service', '--memo', 'nightly'],
+      'piped-secret-1\n',
+    );
     expect(added).toEqual({ code: 0, out: 'user cron added as service\n' });
 
     const path = usersFile(data);

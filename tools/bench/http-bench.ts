@@ -217,8 +217,12 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
         connections,
         duration,
         path: '/api/messages/',
-        body: { name: 'bench', message: 'legacy', errorlevel: 'info',
-          timestamp: '2026-12-03T12:00:00Z' },
+        body: {
+          name: 'bench',
+          message: 'legacy',
+          errorlevel: 'info',
+          timestamp: '2026-12-03T12:00:00Z',
+        },
       });
       progress(`direct MQTT: ${connections} clients for ${duration} s`);
       const mqttDirect = await mqttRun(brokerUrl, tls, {
@@ -243,7 +247,9 @@ async function waitForHealth(url: string, ca: Buffer): Promise<void> {
       request(`${url}/healthz`, { ca, servername: 'localhost' }, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
-      }).on('error', () => resolve(0)).end();
+      })
+        .on('error', () => resolve(0))
+        .end();
     });
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 100));

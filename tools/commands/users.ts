@@ -70,7 +70,7 @@ function addStoreOptions(command: Command): Command {
 export function register(program: Command): void {
   const users = program
     .command('users')
-    .description('Manage the bridge\'s HTTP Basic users (the old API\'s users too)')
+    .description("Manage the bridge's HTTP Basic users (the old API's users too)")
     .addHelpText(
       'after',
       '\nUsers live in <data>/users.json (mode 0600) as salted scrypt hashes. A password is\n' +
@@ -104,24 +104,27 @@ export function register(program: Command): void {
     },
   );
 
-  addStoreOptions(users.command('disable <name>').description('Refuse the user from now on'))
-    .action(async (name: string, flags: StoreFlags) => {
-      await storeOf(flags).setDisabled(name, true);
-      console.log(`user ${name} disabled`);
-    });
+  addStoreOptions(
+    users.command('disable <name>').description('Refuse the user from now on'),
+  ).action(async (name: string, flags: StoreFlags) => {
+    await storeOf(flags).setDisabled(name, true);
+    console.log(`user ${name} disabled`);
+  });
 
-  addStoreOptions(users.command('enable <name>').description('Accept a disabled user again'))
-    .action(async (name: string, flags: StoreFlags) => {
-      await storeOf(flags).setDisabled(name, false);
-      console.log(`user ${name} enabled`);
-    });
+  addStoreOptions(
+    users.command('enable <name>').description('Accept a disabled user again'),
+  ).action(async (name: string, flags: StoreFlags) => {
+    await storeOf(flags).setDisabled(name, false);
+    console.log(`user ${name} enabled`);
+  });
 
-  addStoreOptions(users.command('passwd <name>').description('Set a new password; asks for it'))
-    .action(async (name: string, flags: StoreFlags) => {
-      if ((await storeOf(flags).find(name)) === undefined) {
-        throw new UsersError('UNKNOWN', `no user "${name}"`, 'see "piminder users list"');
-      }
-      await storeOf(flags).setPassword(name, await readPassword());
-      console.log(`password of ${name} changed`);
-    });
+  addStoreOptions(
+    users.command('passwd <name>').description('Set a new password; asks for it'),
+  ).action(async (name: string, flags: StoreFlags) => {
+    if ((await storeOf(flags).find(name)) === undefined) {
+      throw new UsersError('UNKNOWN', `no user "${name}"`, 'see "piminder users list"');
+    }
+    await storeOf(flags).setPassword(name, await readPassword());
+    console.log(`password of ${name} changed`);
+  });
 }
