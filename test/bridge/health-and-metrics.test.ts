@@ -32,6 +32,30 @@ describe('/healthz', () => {
     });
   });
 
+  it('refuses reports with 503 while the broker is unreachable, and counts them', async () => {
+    const fixture = await fixtureWith({ broker: false });
+    const answer = await fixture.call('POST', '/api/v1/status/cron', {
+      user: 'cron',
+      body: { severity: 'ok', message: 'x' },
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.json).toMatchObject({
+      code: 'PIMINDER_ERR_HTTP_BROKER_UNAVAILABLE',
+      message: 'the bridge is not connected to the broker',
+    });
+    const legacy = await fixture.call('POST', '/api/messages/', {
+      user: 'cron',
+      body: { name: 'n', message: 'm', errorlevel: 'info', timestamp: '2026-12-03T10:00:00Z' },
+    });
+    expect(legacy.status).toBe(503);
+    expect(legacy.json).toMatchObject({ error: 503 });
+
+    const text = (await fixture.call('GET', '/metrics', { user: 'boss' })).text;
+    const refused = 'piminder_bridge_reports_refused_total{api=';
+    expect(sample(text, `${refused}"json",reason="broker_unavailable"}`)).toBe(1);
+    expect(sample(text, `${refused}"legacy",reason="broker_unavailable"}`)).toBe(1);
+  });
+
   it('answers 200 with a connected broker and 503 when the users file breaks', async () => {
     const fixture = await fixtureWith({});
     await brokerReady(fixture);
