@@ -79,8 +79,10 @@ describe('the README', () => {
   it.each(blocks.map((block) => [block.line, block] as const))(
     'runs the sh block at line %i as written',
     async (_line, block) => {
-      // The examples name the default ports; this run listens on free ones.
+      // The examples name the default ports; this run listens on free ones. curl is told to
+      // fail on an HTTP error, so an example that gets a 4xx answer fails here too.
       const script = block.script
+        .replaceAll('curl ', 'curl --fail-with-body ')
         .replaceAll('/etc/piminder', join(home.path, 'etc'))
         .replaceAll(':8883', `:${brokerPort}`)
         .replaceAll('-p 8883', `-p ${brokerPort}`)
@@ -96,10 +98,11 @@ describe('the README', () => {
         cwd: home.path,
         env,
         timeout: 100_000,
-      }).catch((error: { stdout: string; stderr: string; code: number }) => error);
-      expect({ exit: 'code' in result ? result.code : 0, stderr: result.stderr }).toMatchObject({
-        exit: 0,
-      });
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { stderr: string; code: number }) => error,
+      );
+      expect(result.code, `${block.script}\n--- stderr ---\n${result.stderr}`).toBe(0);
     },
     120_000,
   );
