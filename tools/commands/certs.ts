@@ -71,7 +71,7 @@ function splitList(values: string[]): string[] {
 function registerInit(certs: Command): void {
   certs
     .command('init')
-    .description('create a CA, a server certificate for this host and an empty CRL')
+    .description('Create a CA, a server certificate for this host and an empty CRL')
     .addOption(dirOption())
     .option('--cn <name>', 'common name of the CA', 'Piminder CA')
     .addOption(sanOption())
@@ -98,7 +98,7 @@ interface IssueFlags extends DirOption {
 function registerIssue(certs: Command): void {
   certs
     .command('issue')
-    .description('issue a client certificate with CN=<name> and OU=<role>')
+    .description('Issue a client certificate with CN=<name> and OU=<role>')
     .argument('<name>', 'client name, the MQTT identity (A-Z a-z 0-9 . _ -, up to 64)')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .addOption(dirOption())
@@ -116,7 +116,7 @@ function registerIssue(certs: Command): void {
 function registerList(certs: Command): void {
   certs
     .command('list')
-    .description('list everything the CA issued: name, role, serial, expiry, status')
+    .description('List everything the CA issued: name, role, serial, expiry, status')
     .addOption(dirOption())
     .option('--json', 'print JSON instead of a table')
     .action(async (options: DirOption & { json?: true }) => {
@@ -148,7 +148,7 @@ interface ShowFlags extends DirOption {
 function registerShow(certs: Command): void {
   certs
     .command('show')
-    .description('show what a certificate says: subject, role, serial, validity, SANs, status')
+    .description('Show what a certificate says: subject, role, serial, validity, SANs, status')
     .argument('[name|serial]', 'a client name (its active or latest certificate) or a serial')
     .addOption(dirOption())
     .option('--ca', 'show the CA certificate')
@@ -163,7 +163,7 @@ function registerShow(certs: Command): void {
 function registerRevoke(certs: Command): void {
   certs
     .command('revoke')
-    .description("revoke a client's active certificate, or any certificate by serial")
+    .description("Revoke a client's active certificate, or any certificate by serial")
     .argument('<name|serial>', 'client name or serial (hex, colons allowed)')
     .addOption(dirOption())
     .action(async (value: string, options: DirOption) => {
@@ -177,7 +177,7 @@ function registerRevoke(certs: Command): void {
 function registerRenew(certs: Command): void {
   certs
     .command('renew')
-    .description('issue a new key and certificate for the same name and role')
+    .description('Issue a new key and certificate for the same name and role')
     .argument('[name]', 'client name')
     .addOption(dirOption())
     .option('--server', 'renew the server certificate instead (keeps its CN and SANs)')
@@ -216,7 +216,7 @@ function renew(name: string | undefined, options: RenewFlags) {
 function registerExport(certs: Command): void {
   certs
     .command('export')
-    .description("write a client's certificate, key and the CA into a PKCS#12 (.p12) file")
+    .description("Write a client's certificate, key and the CA into a PKCS#12 (.p12) file")
     .argument('<name>', 'client name')
     .requiredOption('--p12 <file>', 'the file to write (mode 0600)')
     .addOption(
@@ -252,7 +252,7 @@ interface ExportFlags {
 export function register(program: Command): void {
   const certs = program
     .command('certs')
-    .description('run the private CA: issue, list, revoke, renew and export certificates');
+    .description('Run the private CA: issue, list, revoke, renew and export certificates');
   registerInit(certs);
   registerIssue(certs);
   registerList(certs);

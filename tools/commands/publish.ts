@@ -90,7 +90,7 @@ export function register(program: Command): void {
   const command = program
     .command('publish')
     .description(
-      "send one status report as the certificate's CN and wait for the broker to acknowledge " +
+      "Send one status report as the certificate's CN and wait for the broker to acknowledge " +
         'it (exit 0 only after PUBACK; 1 refused or failed; 2 wrong usage)',
     )
     .option('--severity <severity>', `one of ${SEVERITIES.join(', ')}`)

@@ -88,7 +88,7 @@ export function register(program: Command): void {
   const command = program
     .command('status')
     .description(
-      'show the current statuses, most severe first (connects as a monitor; exit 1 when the ' +
+      'Show the current statuses, most severe first (connects as a monitor; exit 1 when the ' +
         'broker cannot be read, 2 on wrong usage)',
     )
     .option('--json', 'print a JSON array of the stored statuses instead of a table')
