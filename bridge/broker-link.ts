@@ -36,7 +36,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
     this.table = new StatusTable(options.prefix);
     // Every request in flight waits on the table for its echo: many listeners are normal.
     this.table.setMaxListeners(0);
-    this.#log = options.logger.child({ part: 'broker-link', broker: options.url });
+    this.#log = options.logger.child({ module: 'broker-link', broker: options.url });
     this.table.on('ignored', (topic, reason) => {
       this.#log.warn({ topic, reason }, 'status ignored');
     });

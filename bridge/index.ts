@@ -69,7 +69,7 @@ function createParts(config: Readonly<BridgeConfig>, clientTls: ClientTls, logge
     link,
     maxStreams: limits.eventStreams,
     keepAliveMs: limits.eventKeepAliveMs,
-    logger: logger.child({ part: 'events' }),
+    logger: logger.child({ module: 'events' }),
   });
   const metrics = new BridgeMetrics({
     table: link.table,
@@ -100,7 +100,7 @@ function createAuthenticator(parts: BridgeParts, revocation: RevocationWatch, lo
       windowMs: limits.authFailureWindowMs,
     }),
     cache: new CredentialCache(limits.credentialCacheMs),
-    logger: logger.child({ part: 'auth' }),
+    logger: logger.child({ module: 'auth' }),
   });
 }
 
@@ -151,14 +151,14 @@ export async function startBridge(
   const revocation = new RevocationWatch(
     join(checked.certs, 'crl.pem'),
     (crl) => app?.server.setSecureContext(withCrl(crl)),
-    logger.child({ part: 'revocation' }),
+    logger.child({ module: 'revocation' }),
   );
   const server = createHttpServer({
     tls: withCrl(revocation.start(checked.limits.trustReloadMs)),
     bodyBytes: checked.limits.bodyBytes,
     authenticator: createAuthenticator(parts, revocation, logger),
     metrics: parts.metrics,
-    logger: logger.child({ part: 'http' }),
+    logger: logger.child({ module: 'http' }),
   });
   app = server;
   registerRoutes(server, parts);

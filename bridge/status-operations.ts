@@ -27,7 +27,7 @@ export class StatusOperations {
 
   constructor(settings: OperationsSettings) {
     this.#settings = settings;
-    this.#log = settings.logger.child({ part: 'operations' });
+    this.#log = settings.logger.child({ module: 'operations' });
   }
 
   get prefix(): string {

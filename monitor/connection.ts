@@ -55,7 +55,7 @@ export class BrokerConnection extends EventEmitter<{
   constructor(options: ConnectionOptions) {
     super();
     this.#options = options;
-    this.#log = options.log.child({ part: 'connection', clientId: options.clientId });
+    this.#log = options.log.child({ module: 'connection', clientId: options.clientId });
   }
 
   get subscribed(): boolean {
