@@ -163,6 +163,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
     const client = this.#client;
     this.#client = undefined;
     this.#setSynced(false);
-    if (client !== undefined) await client.endAsync();
+    // Forced: a connect still under way must not outlive a bridge that is closing.
+    if (client !== undefined) await client.endAsync(true);
   }
 }

@@ -14,22 +14,25 @@ const program = new Command('piminder')
 
 for (const command of await commandsFor(process.argv.slice(2))) command.register(program);
 
-/** Exit codes: 0 done, 1 refused or failed, 2 wrong usage. */
+/**
+ * Exit codes: 0 done, 1 refused or failed, 2 wrong usage. A failed command exits at once: a
+ * part that could not start may still hold a reconnecting client or a timer, and a process
+ * that lingers after its error line would look alive to systemd and to a shell.
+ */
 async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
+      if (error.exitCode === 0) return;
+      process.exit(2);
     }
     if (isPiminderError(error)) {
       console.error(`piminder: ${error.toLine()}`);
-      process.exitCode = 1;
-      return;
+      process.exit(1);
     }
     console.error(`piminder: unexpected failure: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
+    process.exit(1);
   }
 }
 
