@@ -68,6 +68,12 @@ export async function startBroker(
   const files = tlsFiles(config.certs);
   const material = loadTlsMaterial(files);
   const trust: TrustState = { material, revoked: revokedSerials(material.crl) };
+  if (material.crl === undefined) {
+    log.warn(
+      { crl: files.crl },
+      'no CRL: revoked certificates are accepted until crl.pem is copied beside ca.crt',
+    );
+  }
 
   const db = await openDatabase(config.data);
   const retained = await RetainedStore.open(db, config.durability === 'fsync');

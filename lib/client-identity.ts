@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PiminderError } from './errors.js';
 
 /** Default broker address: the embedded broker on loopback. */
@@ -37,9 +37,9 @@ export function readClientTls(files: ClientFiles): ClientTls {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new PiminderError(
         'PIMINDER_ERR_CLIENT_FILES',
-        `cannot read ${what} ${path}: ${reason}`,
+        `cannot read ${what} ${resolve(path)}: ${reason}`,
         {
-          hint: 'issue one with "piminder certs issue <name> --role <role>" or pass --cert/--key/--ca',
+          hint: 'issue it with "piminder certs issue <name> --role <role>", or point --certs at the folder that has it',
         },
       );
     }

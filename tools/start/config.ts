@@ -18,20 +18,22 @@ export const startConfigSchema = z.strictObject({
 export type StartConfig = z.infer<typeof startConfigSchema>;
 
 /**
- * Without a file: every part on loopback, a simulated monitor with the outputs of the wiring
- * example, so a first run shows everything a Pi would.
+ * Without a file: every part on loopback, a simulated monitor with the LEDs of the wiring
+ * example (and a white one for info), so a first run shows everything a Pi would.
  */
 export const DEVELOPMENT_CONFIG = {
   broker: {},
   bridge: {},
   monitor: {
     gpio: { backend: 'simulated' },
+    // Steady, not blinking: every change of a simulated output is a log line, and a blinking
+    // one would bury the terminal of a first run in them.
     outputs: [
-      { name: 'red', line: 17, when: ['major'], pattern: 'blink', periodMs: 500 },
+      { name: 'red', line: 17, when: ['major'] },
       { name: 'amber', line: 27, when: ['minor', 'stale'] },
-      { name: 'blue', line: 23, when: ['info'] },
       { name: 'green', line: 22, when: ['all-clear'] },
-      { name: 'link', line: 24, when: ['link-down'], pattern: 'blink', periodMs: 1000 },
+      { name: 'blue', line: 24, when: ['link-down'] },
+      { name: 'white', line: 25, when: ['info'] },
     ],
     inputs: [{ name: 'ack', line: 5, action: 'ack-all' }],
   },
