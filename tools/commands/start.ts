@@ -28,11 +28,13 @@ async function runStart(flags: Flags): Promise<void> {
   const { ensureDevelopmentPki } = await import('../start/first-run.js');
   const { firstReportHelp } = await import('../start/instructions.js');
   const { startParts, stopParts } = await import('../start/run-all.js');
+  const { assertPortsFree } = await import('../start/ports.js');
 
   const config = loadStartConfig(flags);
   const log = createLogger({ name: 'piminder', level: flags.logLevel });
   const development = flags.config === undefined;
 
+  await assertPortsFree(config);
   if (development && config.broker) await ensureDevelopmentPki(config.broker.certs, log);
 
   const guards = installProcessGuards(log);
