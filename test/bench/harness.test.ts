@@ -60,6 +60,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.splice(0).map(closeClient));
   await broker?.stop();
+  // Settles only once that child has exited (or been stopped).
+  await failedStart;
   dir?.remove();
 });
 
