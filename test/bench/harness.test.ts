@@ -102,9 +102,11 @@ describe('the broker benchmark harness, at a tiny size against Piminder', () => 
     expect(figures.throughput.p99Ms).toBeGreaterThanOrEqual(figures.throughput.p50Ms);
   });
 
-  it('replays every planned status to a new monitor exactly once', () => {
+  it('replays every planned status to each new monitor exactly once', () => {
     expect(figures.replay.distinct).toBe(30);
     expect(figures.replay.received).toBe(30);
+    expect(figures.warmReplay.distinct).toBe(30);
+    expect(figures.warmReplay.received).toBe(30);
   });
 
   it('makes the connects it reports, sequential and in parallel', () => {

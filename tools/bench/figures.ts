@@ -45,10 +45,17 @@ export function metrics(statuses: number, concurrency: number): Metric[] {
     },
     {
       key: 'replayMs',
-      label: `new monitor receives all ${count}`,
+      label: `new monitor receives all ${count}, first`,
       unit: 'ms',
       better: 'lower',
       read: (f) => f.replay.ms,
+    },
+    {
+      key: 'warmReplayMs',
+      label: 'new monitor receives all, warm (best of 2 more)',
+      unit: 'ms',
+      better: 'lower',
+      read: (f) => f.warmReplay.ms,
     },
     {
       key: 'connectsPerSecond',
@@ -159,6 +166,7 @@ export function checkGoals(summary: Summary, ratios: Summary): GoalResult[] {
     ratio[key] === undefined ? undefined : ratio[key] >= limit;
   const rss = mine.rssMb;
   const replay = ratio.replayMs;
+  const warmReplay = ratio.warmReplayMs;
   return [
     {
       goal: 'QoS 1 throughput with fsync >= Mosquitto',
@@ -166,9 +174,14 @@ export function checkGoals(summary: Summary, ratios: Summary): GoalResult[] {
       detail: ratioText(ratio.qos1PerSecond),
     },
     {
-      goal: 'replay of all statuses within 1.5x Mosquitto',
+      goal: 'replay of all statuses within 1.5x Mosquitto (first)',
       met: replay === undefined ? undefined : replay <= 1.5,
       detail: ratioText(replay),
+    },
+    {
+      goal: 'replay of all statuses within 1.5x Mosquitto (warm)',
+      met: warmReplay === undefined ? undefined : warmReplay <= 1.5,
+      detail: ratioText(warmReplay),
     },
     {
       goal: 'sequential connects/s >= Mosquitto',

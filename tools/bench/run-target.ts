@@ -27,7 +27,10 @@ export interface TargetFigures {
   cpu: CpuFigures;
   writeAll: PublishFigures;
   throughput: PublishFigures;
+  /** The first new monitor after the writes. */
   replay: ReplayFigures;
+  /** The fastest of the new monitors after it. */
+  warmReplay: ReplayFigures;
   memory: MemoryFigures;
   sequentialConnects: ConnectFigures;
   parallelConnects: ConnectFigures;
@@ -101,18 +104,35 @@ async function publishSteps(context: StepContext) {
   }
 }
 
-/** A new monitor, connected first, then timed from SUBSCRIBE to the last planned status. */
-function replayStep(context: StepContext) {
-  const { endpoint, pki, plan, meter, plannedTopics, step } = context;
+/** Replays after the first: code paths are warm, as for a monitor reconnecting. */
+const WARM_REPLAYS = 2;
+
+/** One new monitor, connected first, then timed from SUBSCRIBE to the last planned status. */
+async function replayOnce(context: StepContext): Promise<ReplayFigures> {
+  const { endpoint, pki, plannedTopics } = context;
+  const monitor = await connectClient(endpoint, pki.monitor, 'bench-replay');
+  try {
+    return await measureReplay(monitor, new Set(plannedTopics.flat()));
+  } finally {
+    await closeClient(monitor);
+  }
+}
+
+/**
+ * The first replay after the writes (cold: the broker has never replayed before, and may still
+ * be compacting its database), with its CPU time; then the best of a few more (warm).
+ */
+function replaySteps(context: StepContext) {
+  const { plan, meter, step } = context;
   return step(`replay ${plan.statuses} retained`, async () => {
-    const monitor = await connectClient(endpoint, pki.monitor, 'bench-replay');
-    try {
-      meter.reset();
-      const replay = await measureReplay(monitor, new Set(plannedTopics.flat()));
-      return { replay, replayMs: meter.lap() };
-    } finally {
-      await closeClient(monitor);
-    }
+    meter.reset();
+    const replay = await replayOnce(context);
+    const replayMs = meter.lap();
+
+    const warm: ReplayFigures[] = [];
+    for (let index = 0; index < WARM_REPLAYS; index += 1) warm.push(await replayOnce(context));
+    const warmReplay = warm.reduce((best, next) => (next.ms < best.ms ? next : best));
+    return { replay, replayMs, warmReplay };
   });
 }
 
@@ -161,7 +181,7 @@ export async function measureBroker(
     throw new BenchError('COUNT_MISMATCH', message);
   }
 
-  const { replay, replayMs } = await replayStep(context);
+  const { replay, replayMs, warmReplay } = await replaySteps(context);
   const memory = readMemory(broker.pid);
 
   const connects = await connectSteps(context);
@@ -177,6 +197,7 @@ export async function measureBroker(
     writeAll: published.writeAll,
     throughput: published.throughput,
     replay,
+    warmReplay,
     memory,
     sequentialConnects: connects.sequential,
     parallelConnects: connects.parallel,
