@@ -17,6 +17,29 @@ export function secureContextOptions(material: Pick<TlsMaterial, 'ca' | 'cert' |
   };
 }
 
+/** OpenSSL's verify codes, said the way an operator reads them in the log. */
+function certificateRefusal(error: Error | null | undefined): string {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code ?? String(error);
+  switch (code) {
+    case 'CERT_REVOKED':
+      return 'certificate revoked';
+    case 'CERT_HAS_EXPIRED':
+      return 'certificate expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'certificate not yet valid';
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'certificate not issued by the Piminder CA';
+    case 'UNSUPPORTED_CERTIFICATE_PURPOSE':
+    case 'INVALID_PURPOSE':
+      return 'certificate not made for client authentication';
+    default:
+      return `certificate refused (${code})`;
+  }
+}
+
 export interface Listener {
   server: Server;
   /** Sockets past the TLS handshake and not yet closed. */
@@ -24,9 +47,13 @@ export interface Listener {
 }
 
 /**
- * The mutual-TLS listener: only peers with a certificate from the Piminder CA complete the
- * handshake. Nagle is switched off on every socket: with it, the CONNACK of a TLS 1.3
- * connect waits for the peer's delayed ACK (about 40 ms).
+ * The mutual-TLS listener: only peers whose certificate the Piminder CA signed, and whose
+ * serial the CRL does not list, get past it. OpenSSL verifies during the handshake, but a
+ * handshake it aborts reaches Node only as "socket hang up", without the reason or the peer;
+ * so the verdict is taken from the finished handshake instead, logged with the reason, the
+ * certificate's CN and the address, and the socket closed before MQTT sees a byte of it.
+ * Nagle is switched off on every socket: with it, the CONNACK of a TLS 1.3 connect waits for
+ * the peer's delayed ACK (about 40 ms).
  */
 export function createListener(
   material: TlsMaterial,
@@ -38,7 +65,7 @@ export function createListener(
   const server = createServer({
     ...secureContextOptions(material),
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false,
     handshakeTimeout: limits.handshakeTimeout,
   });
   server.maxConnections = limits.maxConnections;
@@ -64,6 +91,17 @@ export function createListener(
     const address = addressOf(socket);
     clearTimeout(handshakes.get(address));
     handshakes.delete(address);
+    if (!socket.authorized) {
+      const peer = socket.getPeerCertificate();
+      const cn = peer?.subject?.CN;
+      const presented = peer !== null && peer !== undefined && Object.keys(peer).length > 0;
+      const reason = presented
+        ? certificateRefusal(socket.authorizationError)
+        : 'no client certificate';
+      log.info({ address, cn, reason }, 'connection refused');
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

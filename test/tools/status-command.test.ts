@@ -71,7 +71,9 @@ describe.concurrent('piminder status', CHILD_TEST, () => {
   it('prints a table, most severe first, with age, acknowledgement and staleness', async ({
     expect,
   }) => {
-    const result = await runCli(['status'], { env: fixture.env });
+    // A long quiet period ends the replay: on a loaded machine the default 500 ms can fall
+    // between two retained messages of a large replay.
+    const result = await runCli(['status', '--settle', '3000'], { env: fixture.env });
 
     expectSuccess(result);
     const lines = result.stdout.trimEnd().split('\n');
@@ -87,7 +89,7 @@ describe.concurrent('piminder status', CHILD_TEST, () => {
   });
 
   it('prints every stored status as JSON, the whole replay included', async ({ expect }) => {
-    const result = await runCli(['status', '--json'], { env: fixture.env });
+    const result = await runCli(['status', '--json', '--settle', '3000'], { env: fixture.env });
 
     expectSuccess(result);
     const statuses = JSON.parse(result.stdout) as Status[];
