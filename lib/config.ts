@@ -113,7 +113,10 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(
+      `config file ${file} is not valid JSON: ${(error as Error).message}`,
+      'fix the JSON syntax at the position named',
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`config file ${file} must hold a JSON object`);
@@ -160,7 +163,9 @@ export function loadConfig<S extends ConfigSchema>(
     const lines = result.error.issues.map((issue) => {
       if (issue.code === 'unrecognized_keys') {
         const where = issue.path.length > 0 ? ` in ${issue.path.join('.')}` : '';
-        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}${where}`;
+        const from = sources.file ?? 'the environment or flags';
+        const keys = issue.keys.join(', ');
+        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${where} (from ${from})`;
       }
       const path = issue.path.join('.');
       const from = origin.get(path) ?? (sources.file ? sources.file : 'default');
