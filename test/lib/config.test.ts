@@ -75,7 +75,7 @@ describe('config loading', () => {
   it('refuses unknown keys, a missing file and broken JSON', () => {
     expect(
       messageOf(() => loadConfig(schema, { file: configFile('{"prot": 1}'), env: {} })),
-    ).toMatch(/unknown key prot/);
+    ).toMatch(/unknown key prot \(from .*piminder\.json\)/);
     expect(messageOf(() => loadConfig(schema, { file: '/nonexistent/p.json', env: {} }))).toMatch(
       /cannot read config file .*ENOENT/,
     );
