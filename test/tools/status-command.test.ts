@@ -67,7 +67,9 @@ afterAll(async () => {
 
 const CHILD_TEST = { timeout: 120_000 };
 
-describe.concurrent('piminder status', CHILD_TEST, () => {
+// One after another: the watch tests add statuses of their own to the shared broker, which
+// the table and JSON tests would otherwise see if they ran at the same moment.
+describe('piminder status', CHILD_TEST, () => {
   it('prints a table, most severe first, with age, acknowledgement and staleness', async ({
     expect,
   }) => {
