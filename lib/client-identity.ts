@@ -39,7 +39,9 @@ export function readClientTls(files: ClientFiles): ClientTls {
         'PIMINDER_ERR_CLIENT_FILES',
         `cannot read ${what} ${resolve(path)}: ${reason}`,
         {
-          hint: 'issue it with "piminder certs issue <name> --role <role>", or point --certs at the folder that has it',
+          hint:
+            'issue it with "piminder certs issue <name> --role <role>", ' +
+            'or point --certs at the folder that has it',
         },
       );
     }

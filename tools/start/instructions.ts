@@ -42,7 +42,8 @@ export function firstReportHelp(at: Addresses): string {
     `  ${CLI} publish${connection} --identity demo --severity major --message "backup failed"`,
     '',
     `  mosquitto_pub -h ${at.brokerHost} -p ${at.brokerPort} -i demo -q 1 -r \\`,
-    `      --cafile ${certs}/ca.crt --cert ${certs}/clients/demo.crt --key ${certs}/clients/demo.key \\`,
+    `      --cafile ${certs}/ca.crt --cert ${certs}/clients/demo.crt \\`,
+    `      --key ${certs}/clients/demo.key \\`,
     `      -t ${at.prefix}/status/demo -m ${body}`,
     '',
   ];

@@ -31,7 +31,9 @@ export async function assertPortsFree(config: StartConfig): Promise<void> {
       'PIMINDER_ERR_START_PORT',
       `the ${part} port ${section.host}:${section.port} ${reason}`,
       {
-        hint: `is Piminder already running? Stop it, or choose another port with ${variable} or a config file`,
+        hint:
+          'is Piminder already running? Stop it, or choose another port with ' +
+          `${variable} or a config file`,
       },
     );
   }
