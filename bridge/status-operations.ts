@@ -90,7 +90,9 @@ export class StatusOperations {
       (change) => change.kind === 'set' && change.status.id === id && change.status.acknowledged,
       this.#settings.confirmTimeoutMs,
     );
-    await this.#publish(api, target, JSON.stringify({ id }), false, echo.cancel);
+    // `by` records the HTTP caller, not the bridge, as the one who acknowledged.
+    const body = JSON.stringify({ id, by: caller.name });
+    await this.#publish(api, target, body, false, echo.cancel);
     this.#settings.metrics.acknowledgements.inc({ api });
     this.#log.info({ caller: caller.name, topic, id, api }, 'acknowledged');
 

@@ -1,7 +1,7 @@
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import type { Identity } from '../lib/roles.js';
-import { parseAck, parseReport } from '../lib/status-payload.js';
+import { PayloadError, parseAck, parseReport } from '../lib/status-payload.js';
 import { parseTopic, statusTopic, type ParsedTopic } from '../lib/topics.js';
 import type { OwnedWill } from './aedes-internals.js';
 import type { IdentityRegistry } from './identity.js';
@@ -148,10 +148,14 @@ export class PublishHook {
     packet.retain = false;
     const ack = parseAck(packet.payload);
     const target = statusTopic(prefix, parsed.service, parsed.check);
+    const by = ack?.by ?? who.name;
+    if (by !== who.name && who.role !== 'bridge' && who.role !== 'admin') {
+      throw new PayloadError('acknowledgement: only a bridge or an admin may name "by"');
+    }
 
     await queue.run(target, async () => {
       const current = book.get(target);
-      const next = book.acknowledge(target, who.name, ack?.id);
+      const next = book.acknowledge(target, by, ack?.id);
       if (next === current) return;
 
       const qos = retained.get(target)?.qos ?? 1;

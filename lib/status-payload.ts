@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PiminderError } from './errors.js';
+import { isValidName, NAME_RULE } from './names.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
 /** Longest `message`, in UTF-8 bytes. */
@@ -60,7 +61,17 @@ export const statusSchema = z.looseObject({
   stale: z.boolean().optional(),
 });
 
-export const ackSchema = z.strictObject({ id: z.string().min(1).max(128) });
+/**
+ * An acknowledgement. `by` names the person or identity a bridge acknowledges for (an HTTP
+ * caller); the broker takes it only from the bridge and admin roles.
+ */
+export const ackSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  by: z
+    .string()
+    .refine(isValidName, { error: `must be ${NAME_RULE}` })
+    .optional(),
+});
 
 export type Ack = z.infer<typeof ackSchema>;
 

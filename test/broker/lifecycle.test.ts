@@ -119,6 +119,38 @@ describe('acknowledge', () => {
   });
 });
 
+describe('acknowledge on behalf of someone', () => {
+  it('records the name a bridge gives as who acknowledged', async () => {
+    const topic = 'piminder/status/svc-a/by-bridge';
+    await reportAs(topic, report('major', 'seen on the page'));
+    const before = await stored(topic);
+
+    const bridge = await clients.connect(pki, broker.port, 'bridge');
+    const ack = JSON.stringify({ id: before?.id, by: 'alice' });
+    await bridge.publishAsync('piminder/ack/svc-a/by-bridge', ack, { qos: 1 });
+    await waitFor(async () => (await stored(topic))?.acknowledged === true, 'the ack');
+    expect(await stored(topic)).toMatchObject({ acknowledged: true, acknowledgedBy: 'alice' });
+  });
+
+  it('refuses "by" from a monitor and a "by" that is not a name; nothing changes', async () => {
+    const topic = 'piminder/status/svc-a/by-refused';
+    await reportAs(topic, report('major', 'not yours to name'));
+    const before = await stored(topic);
+
+    const attempts: Array<[string, string]> = [
+      ['monitor', JSON.stringify({ id: before?.id, by: 'alice' })],
+      ['bridge', JSON.stringify({ id: before?.id, by: '../alice' })],
+    ];
+    for (const [name, payload] of attempts) {
+      const client = await clients.connect(pki, broker.port, name);
+      const gone = closed(client);
+      client.publish('piminder/ack/svc-a/by-refused', payload, { qos: 1 });
+      await gone;
+    }
+    expect(await stored(topic)).toEqual(before);
+  });
+});
+
 describe('repeats', () => {
   it('keeps the acknowledgement for the same content and resets it for new content', async () => {
     const topic = 'piminder/status/svc-a/repeat';

@@ -140,6 +140,7 @@ describe('a first run from an empty folder', () => {
     expect(kept.find((status) => status.service === 'backup')).toMatchObject({
       id: report!.id,
       acknowledged: true,
+      acknowledgedBy: 'admin',
     });
     expect(await stopPiminder(again.piminder)).toBe(0);
   }, 240_000);

@@ -77,6 +77,11 @@ describe('acknowledgements', () => {
     expect(parseAck('{"id":"abc"}')).toEqual({ id: 'abc' });
   });
 
+  it('takes the name a bridge acknowledges for, and refuses one that is not a name', () => {
+    expect(parseAck('{"id":"abc","by":"alice"}')).toEqual({ id: 'abc', by: 'alice' });
+    expect(() => parseAck('{"id":"abc","by":"a/b"}')).toThrow(/by must be/);
+  });
+
   it('refuses an object without an id', () => {
     expect(() => parseAck('{}')).toThrow(/id is missing/);
   });
