@@ -39,6 +39,12 @@ async function runMonitor(flags: MonitorFlags): Promise<void> {
     level: flags.logLevel,
     destination: config.view ? process.stderr : undefined,
   });
+  if (config.outputs.length === 0 && config.inputs.length === 0) {
+    log.warn(
+      { config: flags.config ?? null },
+      'no outputs and no inputs configured: nothing will light up; pass --config FILE',
+    );
+  }
   const guards = installProcessGuards(log);
 
   let monitor;

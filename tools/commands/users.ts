@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadBridgeConfig } from '../../bridge/config.js';
+import { loadStartConfig } from '../start/config.js';
 import { UsersError } from '../../bridge/errors.js';
 import {
   checkUserName,
@@ -16,7 +18,32 @@ interface StoreFlags {
   data?: string;
 }
 
+/** A `piminder start` file: its sections are objects (a bridge file's `broker` is a URL). */
+function isStartFile(file: string | undefined): file is string {
+  if (file === undefined) return false;
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return ['broker', 'bridge', 'monitor'].some(
+      (section) => typeof value[section] === 'object' && value[section] !== null,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The users file of the bridge that a bridge config, or a start config's bridge, describes. */
 function storeOf(flags: StoreFlags): UserStore {
+  if (isStartFile(flags.config)) {
+    const bridge = loadStartConfig({ config: flags.config, data: flags.data }).bridge;
+    if (bridge === undefined) {
+      throw new UsersError(
+        'FILE',
+        `${flags.config} has no "bridge" section`,
+        'add one, or pass --data',
+      );
+    }
+    return new UserStore(usersFile(bridge.data));
+  }
   const values = flags.data === undefined ? {} : { data: flags.data };
   const config = loadBridgeConfig({ file: flags.config, flags: values });
   return new UserStore(usersFile(config.data));
@@ -64,7 +91,7 @@ async function readPassword(): Promise<string> {
 function addStoreOptions(command: Command): Command {
   return command
     .option('--data <dir>', 'folder of users.json (PIMINDER_DATA, default data)')
-    .option('--config <file>', 'the bridge config file, for its "data" key');
+    .option('--config <file>', 'the bridge config file (or a start config), for its "data" key');
 }
 
 export function register(program: Command): void {
