@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { clientIdFor, type ClientTls } from '../lib/client-identity.js';
+import { ReplayTracker } from '../lib/replay-tracker.js';
 import type { Logger } from '../lib/logger.js';
 import { StatusTable, type TableChange } from '../lib/status-table.js';
 import { allStatusFilter } from '../lib/topics.js';
@@ -18,6 +19,9 @@ export interface BrokerLinkOptions {
 /** Pause between reconnect attempts, in ms. */
 const RECONNECT_MS = 1_000;
 
+/** Quiet time after SUBACK that ends the retained replay, in ms (MQTT marks no end). */
+const REPLAY_SETTLE_MS = 750;
+
 /**
  * The bridge's one MQTT connection. It keeps the table of current statuses from
  * `<prefix>/status/#` (retained on subscribe, then live) and publishes on behalf of HTTP
@@ -29,6 +33,9 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
   readonly #log: Logger;
   #client: MqttClient | undefined;
   #synced = false;
+  readonly #replay = new ReplayTracker(REPLAY_SETTLE_MS, (missing) => {
+    for (const topic of missing) this.table.apply(topic, new Uint8Array(0));
+  });
 
   constructor(options: BrokerLinkOptions) {
     super();
@@ -69,8 +76,14 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
       log.info('connected to broker');
       this.#subscribe(client, log);
     });
-    client.on('message', (topic, payload) => this.table.apply(topic, payload));
-    client.on('close', () => this.#setSynced(false));
+    client.on('message', (topic, payload, packet) => {
+      this.table.apply(topic, payload);
+      this.#replay.saw(topic, packet.retain);
+    });
+    client.on('close', () => {
+      this.#replay.cancel();
+      this.#setSynced(false);
+    });
     client.on('error', (error) => {
       if (quiet) log.debug({ err: error.message }, 'broker connection error');
       else log.warn({ err: error.message }, 'broker connection error, retrying every second');
@@ -83,9 +96,10 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
   }
 
   #subscribe(client: MqttClient, log: Logger): void {
-    // A clean session starts without subscriptions [MQTT-3.1.2-6]: forget the old table and
-    // let the retained messages sent on subscribe [MQTT-3.3.1-6] rebuild it.
-    this.table.reset();
+    // A clean session starts without subscriptions [MQTT-3.1.2-6]; the retained messages sent
+    // on subscribe [MQTT-3.3.1-6] rebuild the table, and only once they are all in are the
+    // statuses cleared meanwhile dropped, so the page and the event stream never see a status
+    // vanish and come back.
     const filter = allStatusFilter(this.#options.prefix);
     client.subscribe(filter, { qos: 1 }, (error, granted) => {
       const refused = granted?.some((grant) => grant.qos === 128) ?? false;
@@ -97,6 +111,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
         log.error({ filter }, 'subscription refused by broker');
         return;
       }
+      this.#replay.begin(this.table.topics());
       this.#setSynced(true);
     });
   }
@@ -162,6 +177,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    this.#replay.cancel();
     this.#setSynced(false);
     // Forced: a connect still under way must not outlive a bridge that is closing.
     if (client !== undefined) await client.endAsync(true);

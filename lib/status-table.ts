@@ -49,12 +49,9 @@ export class StatusTable extends EventEmitter<{
     this.emit('change', { kind: 'set', topic, status, previous });
   }
 
-  /** Forgets everything, before a reconnect replays the retained statuses. */
-  reset(): void {
-    for (const [topic, previous] of [...this.#statuses]) {
-      this.#statuses.delete(topic);
-      this.emit('change', { kind: 'delete', topic, previous });
-    }
+  /** The topics of every status held, e.g. to learn which a replay did not bring back. */
+  topics(): string[] {
+    return [...this.#statuses.keys()];
   }
 
   get(topic: string): Status | undefined {

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../lib/logger.js';
 import type { Status } from '../lib/status-payload.js';
 import { StatusTable } from '../lib/status-table.js';
-import { statusTopic } from '../lib/topics.js';
 import { planAction } from './actions.js';
 import { conditionsOf, type Condition, type LinkState } from './conditions.js';
 import type { InputConfig, MonitorConfig, OutputConfig, Pattern } from './config.js';
@@ -12,7 +11,7 @@ import { MonitorError } from './errors.js';
 import type { GpioBackend } from './gpio/backend.js';
 import { LinkWatch } from './link-watch.js';
 import { PatternDriver } from './patterns.js';
-import { ReplayTracker } from './replay.js';
+import { ReplayTracker } from '../lib/replay-tracker.js';
 
 export interface OutputState {
   name: string;
@@ -107,7 +106,7 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     });
     this.#connection.on('subscribed', () => {
       this.#link.subscribed();
-      this.#replay.begin(this.#knownTopics());
+      this.#replay.begin(this.#table.topics());
     });
     this.#connection.on('message', (topic, payload, retained) => {
       this.#table.apply(topic, payload);
@@ -188,11 +187,6 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     const label = `input "${config.name}"`;
     const spec = { label, debounceMs: config.debounceMs, ...pick(config) };
     this.backend.openInput(spec, (pressed) => debouncer.level(pressed));
-  }
-
-  #knownTopics(): string[] {
-    const prefix = this.#config.topicPrefix;
-    return this.#table.list().map((s) => statusTopic(prefix, s.service, s.check ?? undefined));
   }
 
   #onReplay(missing: string[]): void {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../../monitor/backoff.js';
 import type { LinkState } from '../../monitor/conditions.js';
 import { LinkWatch } from '../../monitor/link-watch.js';
-import { ReplayTracker } from '../../monitor/replay.js';
+import { ReplayTracker } from '../../lib/replay-tracker.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

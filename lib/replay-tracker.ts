@@ -3,7 +3,8 @@
  * not bring back. MQTT marks no end of the replay [MQTT-3.3.1-6], so it counts as complete
  * after `settleMs` without a retained message. The table is rebuilt by mark and sweep: what
  * the replay brings is applied at once, and only afterwards are statuses it did not bring
- * (cleared while the monitor was away) removed, so no output passes through a wrong state.
+ * (cleared while the subscriber was away) removed, so a reader never sees a status vanish and
+ * come back. The monitor and the bridge rebuild their tables with it after every reconnect.
  */
 export class ReplayTracker {
   readonly #settleMs: number;
