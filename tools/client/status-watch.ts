@@ -81,7 +81,7 @@ async function synchronise(
   table: StatusTable,
   settleMs: number,
 ): Promise<void> {
-  const { client, settings } = connection;
+  const { client } = connection;
   const replayed = new Set<string>();
   const note = (topic: string, _payload: Buffer, packet: { retain?: boolean }) => {
     if (packet.retain === true) replayed.add(topic);
@@ -95,8 +95,7 @@ async function synchronise(
     client.removeListener('message', note);
   }
 
-  for (const status of table.list()) {
-    const topic = statusTopic(settings.prefix, status.service, status.check ?? undefined);
+  for (const topic of table.topics()) {
     if (!replayed.has(topic)) table.apply(topic, new Uint8Array(0));
   }
 }
