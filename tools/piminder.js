@@ -1,7 +1,15 @@
-#!/usr/bin/env node
-// The installed `piminder` command. Piminder ships its TypeScript sources and runs them
-// through tsx, so there is no build step that could leave a stale copy behind.
-import { register } from 'tsx/esm/api';
+#!/usr/bin/env -S node --max-semi-space-size=2
+// The installed `piminder` command. It runs a bundle of the TypeScript sources, made from
+// the sources as they are now (tools/build/current-build.mjs); where no bundle can be made,
+// it runs the sources through tsx. The V8 flag above keeps the young generation small, for
+// the long-running parts on a Raspberry Pi; `npm start` passes the same flag.
+import { currentBuild } from './build/current-build.mjs';
 
-register();
-await import('./cli.ts');
+const entry = await currentBuild();
+if (entry !== undefined) {
+  await import(entry);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+}

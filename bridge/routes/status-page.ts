@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../../lib/package-root.js';
 import type { BridgeApp } from '../http-server.js';
 import { callerOf, type BridgeParts } from './route-helpers.js';
 
 /** The page's files, read once: plain HTML, CSS and a script, no build step. */
 function pageFile(name: string): string {
-  return readFileSync(new URL(`../page/${name}`, import.meta.url), 'utf8');
+  return readFileSync(packagePath('bridge', 'page', name), 'utf8');
 }
 
 // Scripts and styles only from this origin; the page needs nothing else.

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,12 @@ export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'tools', 'piminder.js');
+
+/** The Node.js flags on the first line of tools/piminder.js, for runs that add their own. */
+const CLI_NODE_FLAGS = readFileSync(CLI, 'utf8')
+  .split('\n')[0]!
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 const BARE_AEDES = join(REPO_ROOT, 'tools', 'bench', 'bare-aedes-broker.ts');
 
 function jsonPort(message: string): (line: string) => number | undefined {
@@ -52,13 +58,14 @@ export function startPiminder(
   place: TargetPlace,
   durability: 'fsync' | 'os' = 'fsync',
 ): Promise<BrokerProcess> {
-  const args = [...(place.nodeFlags ?? []), CLI, 'broker'];
-  args.push('--certs', place.certsDir, '--data', place.dataDir);
+  const args = ['broker', '--certs', place.certsDir, '--data', place.dataDir];
   args.push('--host', '127.0.0.1', '--port', '0', '--durability', durability);
+  // Run as a user runs it: the command itself, whose first line carries Node.js flags.
+  const profiled = place.nodeFlags !== undefined && place.nodeFlags.length > 0;
   return launchBroker({
     name: 'piminder',
-    command: process.execPath,
-    args,
+    command: profiled ? process.execPath : CLI,
+    args: profiled ? [...CLI_NODE_FLAGS, ...place.nodeFlags!, CLI, ...args] : args,
     env: { PATH: process.env.PATH },
     readyPort: jsonPort('broker ready'),
   });

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_BROKER_URL } from '../../lib/client-identity.js';
+import { packagePath } from '../../lib/package-root.js';
 
 export interface Addresses {
   certs: string;
@@ -24,7 +24,7 @@ function shortPath(path: string): string {
 }
 
 /** The `piminder` command as it can be typed here, whether installed or in a clone. */
-const CLI = shortPath(fileURLToPath(new URL('../piminder.js', import.meta.url)));
+const CLI = shortPath(packagePath('tools', 'piminder.js'));
 
 /** The first-report commands, with the real addresses and certificate paths filled in. */
 export function firstReportHelp(at: Addresses): string {
