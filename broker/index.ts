@@ -112,7 +112,12 @@ export async function startBroker(
     deliver,
     dropWill,
   });
-  const persistence = createPersistence(db, retained, writer, publishHook.acceptStoredWill) as {
+  const persistence = (await createPersistence(
+    db,
+    retained,
+    writer,
+    publishHook.acceptStoredWill,
+  )) as {
     delWill(client: { id: string; brokerId: string }): Promise<unknown>;
   };
   aedes = new Aedes({

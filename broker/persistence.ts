@@ -4,6 +4,7 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import type { RetainedMessage, RetainedStore, QoS } from './retained-store.js';
 import type { StatusWriter } from './status-writer.js';
 import type { OwnedWill } from './aedes-internals.js';
+import { SessionIndex, type SessionPersistence } from './session-index.js';
 
 interface RetainedPacket {
   topic: string;
@@ -49,14 +50,15 @@ function toPacket(message: RetainedMessage) {
  * LevelDB, and written with group commit. Status writes reach the store before the PUBACK
  * (from authorizePublish); Aedes' own retained write of the same packet is then skipped.
  */
-export function createPersistence(
+export async function createPersistence(
   root: Level<string, Buffer>,
   retained: RetainedStore,
   statuses: StatusWriter,
   acceptStoredWill: (will: OwnedWill) => boolean,
-): object {
+): Promise<object> {
   const sessions = root.sublevel<string, Buffer>('aedes', { valueEncoding: 'buffer' });
-  const persistence = aedesPersistenceLevel(sessions) as RetainedPersistence;
+  const persistence = aedesPersistenceLevel(sessions) as RetainedPersistence & SessionPersistence;
+  (await SessionIndex.load(sessions)).guard(persistence);
 
   persistence.storeRetained = async (packet) => {
     if (statuses.isStored(packet.payload)) return;

@@ -42,6 +42,7 @@ export function tlsOptions(
 /** Tracks clients so that afterEach can end every one a test opened. */
 export class Clients {
   readonly #open: MqttClient[] = [];
+  readonly #sessionPresent = new WeakMap<MqttClient, boolean>();
 
   /** Connects as an issued identity; the client id defaults to `<name>:test-<n>`. */
   async connect(pki: TestPki, port: number, name: string, extra: IClientOptions = {}) {
@@ -59,11 +60,21 @@ export class Clients {
     const client = mqtt.connect(tlsOptions(port, files, extra));
     this.#open.push(client);
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
+      client.once('connect', (connack) => {
+        this.#sessionPresent.set(client, connack.sessionPresent);
+        resolve();
+      });
       client.once('error', reject);
       client.once('close', () => reject(new Error('connection closed before CONNACK')));
     });
     return client;
+  }
+
+  /** The session-present flag of the CONNACK that accepted `client` [MQTT-3.2.2-1]. */
+  sessionPresent(client: MqttClient): boolean {
+    const flag = this.#sessionPresent.get(client);
+    if (flag === undefined) throw new Error('no CONNACK recorded for this client');
+    return flag;
   }
 
   /** A connection attempt that must fail; resolves with the error or close it ended in. */
