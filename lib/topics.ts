@@ -56,17 +56,57 @@ export function statusKey(service: string, check: string | undefined): string {
  * with `$` [MQTT-4.7.2-1].
  */
 export function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  // Walks both strings level by level without splitting them: a replay of 10,000 retained
+  // statuses runs this for every status and every filter of the subscriber.
+  if (topic.charCodeAt(0) === DOLLAR && isWildcardLevel(filter, 0)) return false;
 
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
-    if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
+  let f = 0;
+  let t = 0;
+  for (;;) {
+    const fEnd = levelEnd(filter, f);
+    if (fEnd - f === 1 && filter.charCodeAt(f) === HASH) return true;
+    if (t > topic.length) return false;
+
+    const tEnd = levelEnd(topic, t);
+    const plus = fEnd - f === 1 && filter.charCodeAt(f) === PLUS;
+    if (!plus && !sameLevel(filter, f, fEnd, topic, t, tEnd)) return false;
+    if (fEnd === filter.length) return tEnd === topic.length;
+    f = fEnd + 1;
+    t = tEnd + 1;
   }
-  return f.length === t.length;
+}
+
+const SLASH = 47;
+const PLUS = 43;
+const HASH = 35;
+const DOLLAR = 36;
+
+function levelEnd(text: string, start: number): number {
+  const end = text.indexOf('/', start);
+  return end < 0 ? text.length : end;
+}
+
+function isWildcardLevel(filter: string, start: number): boolean {
+  const code = filter.charCodeAt(start);
+  const end = start + 1;
+  return (
+    (code === PLUS || code === HASH) && (end === filter.length || filter.charCodeAt(end) === SLASH)
+  );
+}
+
+function sameLevel(
+  a: string,
+  aStart: number,
+  aEnd: number,
+  b: string,
+  bStart: number,
+  bEnd: number,
+) {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) {
+    if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  }
+  return true;
 }
 
 /** True when every topic `inner` can match is also matched by `outer`. */

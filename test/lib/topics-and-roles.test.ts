@@ -49,6 +49,37 @@ describe('topic grammar', () => {
     expect(filterMatches('piminder/status/#', 'piminder/status/a/b')).toBe(true);
   });
 
+  it('matches exactly as the level-by-level rule of MQTT 4.7, for every short combination', () => {
+    // The rule written the plain way: split both into levels and compare them in turn.
+    const byLevels = (filter: string, topic: string): boolean => {
+      const f = filter.split('/');
+      const t = topic.split('/');
+      if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === '#') return true;
+        if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+      }
+      return f.length === t.length;
+    };
+    const words = ['a', 'b', '', '+', '#', '$SYS', 'ab', 'a+'];
+    const upTo = (levels: number): string[] =>
+      levels === 0
+        ? ['']
+        : words.flatMap((word) => [word, ...upTo(levels - 1).map((rest) => `${word}/${rest}`)]);
+    const strings = [...new Set(upTo(3))];
+
+    const disagreements: string[] = [];
+    for (const filter of strings) {
+      for (const topic of strings) {
+        if (filterMatches(filter, topic) !== byLevels(filter, topic)) {
+          disagreements.push(`${JSON.stringify(filter)} on ${JSON.stringify(topic)}`);
+        }
+      }
+    }
+    expect(strings.length).toBeGreaterThan(1000);
+    expect(disagreements).toEqual([]);
+  });
+
   it('knows when one filter lies within another', () => {
     expect(filterWithin('piminder/status/+', 'piminder/status/#')).toBe(true);
     expect(filterWithin('piminder/#', 'piminder/status/#')).toBe(false);
