@@ -1,3 +1,4 @@
+import { constants } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
@@ -14,6 +15,9 @@ export function secureContextOptions(material: Pick<TlsMaterial, 'ca' | 'cert' |
     key: material.key,
     ...(material.crl === undefined ? {} : { crl: material.crl }),
     minVersion: 'TLSv1.2' as const,
+    // Clients connect with a new process each time (cron, scripts) and never resume a
+    // session: tickets would only cost an encryption and a record per handshake.
+    secureOptions: constants.SSL_OP_NO_TICKET,
   };
 }
 
@@ -102,7 +106,6 @@ export function createListener(
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     onSecureSocket(socket);
