@@ -8,7 +8,8 @@ export type BrokerProblem =
   | 'CERT_INVALID'
   | 'PORT_IN_USE'
   | 'LISTEN_FAILED'
-  | 'DATA_UNAVAILABLE';
+  | 'DATA_UNAVAILABLE'
+  | 'CRL_UNREADABLE';
 
 /** A reason the broker refuses to start; the message names the file, port or folder. */
 export class BrokerError extends PiminderError {
