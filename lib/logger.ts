@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -11,6 +12,12 @@ export interface LoggerSettings {
   pretty?: boolean | undefined;
   /** Where lines go; defaults to stdout. Tests pass a stream to read them. */
   destination?: NodeJS.WritableStream | undefined;
+}
+
+/** Loaded only for a terminal: a daemon writing JSON lines never pays for its code. */
+function prettyStream(options: PrettyOptions): NodeJS.WritableStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pretty(options);
 }
 
 /** Fields that must never reach a log line, whatever a caller passes. */
@@ -29,6 +36,6 @@ export function createLogger(settings: LoggerSettings): Logger {
 
   const human = settings.pretty ?? process.stdout.isTTY === true;
   if (settings.destination) return pino(options, settings.destination);
-  if (human) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss' }));
+  if (human) return pino(options, prettyStream({ sync: true, translateTime: 'SYS:HH:MM:ss' }));
   return pino(options, pino.destination({ dest: 1, sync: true }));
 }
