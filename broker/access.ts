@@ -91,11 +91,17 @@ export function createAuthorizeSubscribe(context: AccessContext): AuthorizeSubsc
  * never forwarded.
  */
 export function createAuthorizeForward(context: AccessContext): AuthorizeForward {
-  return (client: Client, packet) => {
+  const mayReceive = createMayReceive(context);
+  return (client: Client, packet) => (mayReceive(client, packet.topic) ? packet : null);
+}
+
+/** The rule of authorizeForward for one topic, for the broker's own retained replay. */
+export function createMayReceive(context: AccessContext) {
+  return (client: Client, topic: string): boolean => {
     const entry = context.identities.get(client);
-    if (entry === undefined) return null;
-    if (parseTopic(context.prefix, packet.topic)?.kind === 'ack') return null;
-    return maySubscribe(entry.identity, context.prefix, packet.topic).allowed ? packet : null;
+    if (entry === undefined) return false;
+    if (parseTopic(context.prefix, topic)?.kind === 'ack') return false;
+    return maySubscribe(entry.identity, context.prefix, topic).allowed;
   };
 }
 

@@ -4,8 +4,9 @@ import type { Identity } from '../lib/roles.js';
 /**
  * The parts of an Aedes 1.2 client that are not in its public types but that the broker
  * must reach: the packet parser (to cap packet size before a body is buffered), the deliver
- * functions (to keep one slow subscriber from stalling the others and to cap the QoS of
- * retained replays), the subscriptions (granted QoS per filter) and the will. Kept in this
+ * functions (to keep one slow subscriber from stalling the others and to cap QoS), the
+ * subscriptions (granted QoS per filter), the packet id sequence (for the broker's own
+ * retained replay) and the will. Kept in this
  * one file so an Aedes upgrade has a single place to check.
  */
 export interface ParserInternals {
@@ -32,6 +33,8 @@ export interface ClientInternals {
   _will: OwnedWill | null | undefined;
   will: OwnedWill | null | undefined;
   subscriptions: Record<string, { qos: number }>;
+  /** The next packet id of outgoing QoS 1/2 messages, 1 to 65535. */
+  _nextId: number;
   deliver0: Deliver;
   deliverQoS: Deliver;
 }

@@ -60,9 +60,6 @@ function backlogOf(client: Client): number {
   return (client.conn as { writableLength?: number }).writableLength ?? 0;
 }
 
-/** Retained messages written to one client before waiting for the first to complete. */
-const REPLAY_WINDOW = 256;
-
 export interface DeliveryGuardOptions {
   /** Bytes a client may leave unread before it is dropped as a slow consumer. */
   maxBacklog: number;
@@ -70,53 +67,27 @@ export interface DeliveryGuardOptions {
 }
 
 /**
- * Two corrections to how Aedes 1.2 hands messages to a client:
+ * Two corrections to how Aedes 1.2 hands live messages to a client (retained replays on
+ * subscribe do not come this way: see retained-replay.ts):
  *
- * - Live deliveries: Aedes waits for each subscriber's socket to drain before it counts a
- *   message as delivered, so one subscriber that stops reading holds back every other one
- *   once its concurrency window fills. Here the write is started and the message counted as
- *   delivered at once; a client whose unread backlog passes `maxBacklog` is disconnected.
+ * - Aedes waits for each subscriber's socket to drain before it counts a message as
+ *   delivered, so one subscriber that stops reading holds back every other one once its
+ *   concurrency window fills. Here the write is started and the message counted as delivered
+ *   at once; a client whose unread backlog passes `maxBacklog` is disconnected.
  * - QoS: every message goes out at the lower of its QoS and the QoS granted to the
- *   client's matching subscriptions [MQTT-3.8.4], which Aedes does for exact topics only;
- *   for retained replays, that is the stored QoS.
- * - Retained replay on subscribe (the only packets that still carry retain=1 here, since
- *   live deliveries have it cleared [MQTT-3.3.1-9]) keeps Aedes' back-pressure, so a new
- *   monitor reading 10,000 statuses is not dropped.
+ *   client's matching subscriptions [MQTT-3.8.4], which Aedes does for exact topics only.
  */
 export function guardDelivery(client: Client, options: DeliveryGuardOptions): void {
   const inner = internals(client);
   const deliver0 = inner.deliver0;
   const deliverQoS = inner.deliverQoS;
 
-  /** Sends at the lower of the packet's and the granted QoS; false when nothing matches. */
-  const send = (packet: DeliverPacket, done: () => void): boolean => {
+  const send = (packet: DeliverPacket): void => {
     const granted = grantedQos(client, packet.topic);
-    if (granted < 0) return false;
+    if (granted < 0) return;
     if (granted < packet.qos) packet.qos = granted as 0 | 1 | 2;
-    if (packet.qos === 0) deliver0(packet, done);
-    else deliverQoS(packet, done);
-    return true;
-  };
-
-  // Aedes hands over the next retained message only when the previous write has completed,
-  // one event-loop turn each: 10,000 statuses took seconds. A window of writes in flight keeps
-  // the back-pressure but fills each turn.
-  let replaying = 0;
-  const waiting: Array<() => void> = [];
-  const written = (): void => {
-    replaying -= 1;
-    waiting.shift()?.();
-  };
-  const replay: Deliver = (packet, done) => {
-    replaying += 1;
-    if (!send(packet, written)) {
-      written();
-      done();
-    } else if (replaying < REPLAY_WINDOW) {
-      done();
-    } else {
-      waiting.push(done);
-    }
+    if (packet.qos === 0) deliver0(packet, noop);
+    else deliverQoS(packet, noop);
   };
 
   let dropped = false;
@@ -126,15 +97,13 @@ export function guardDelivery(client: Client, options: DeliveryGuardOptions): vo
       if (!dropped) options.onSlowConsumer(backlog);
       dropped = true;
     } else {
-      send(packet, noop);
+      send(packet);
     }
     done();
   };
 
-  const route: Deliver = (packet, done) =>
-    packet.retain ? replay(packet, done) : live(packet, done);
-  inner.deliver0 = route;
-  inner.deliverQoS = route;
+  inner.deliver0 = live;
+  inner.deliverQoS = live;
 }
 
 function noop(): void {}

@@ -4,7 +4,7 @@ import { Aedes, type Client } from 'aedes';
 import { Level } from 'level';
 import mqttPacket from 'mqtt-packet';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { accessHooks } from './access.js';
+import { accessHooks, createMayReceive } from './access.js';
 import { internals, type OwnedWill } from './aedes-internals.js';
 import { guardDelivery, limitPacketSize, requireWellFormedStrings } from './client-guards.js';
 import type { BrokerConfig } from './config.js';
@@ -15,6 +15,7 @@ import { createListener, listen } from './listener.js';
 import { logBrokerEvents } from './broker-log.js';
 import { createPersistence } from './persistence.js';
 import { PublishHook } from './publish-hook.js';
+import { replayRetained } from './retained-replay.js';
 import { RetainedStore, type QoS } from './retained-store.js';
 import { revokedSerials } from './revocation-list.js';
 import { SelfStatus } from './self-status.js';
@@ -136,6 +137,10 @@ export async function startBroker(
     heartbeatInterval: config.heartbeatInterval,
   });
   logBrokerEvents(aedes, identities, log);
+  const replayContext = { retained, mayReceive: createMayReceive(accessContext), log };
+  aedes.on('subscribe', (subscriptions, client) =>
+    replayRetained(client, subscriptions, replayContext),
+  );
   await aedes.listen();
   const broker = aedes;
 

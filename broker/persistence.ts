@@ -47,7 +47,7 @@ function toPacket(message: RetainedMessage) {
 /**
  * aedes-persistence-level for sessions, subscriptions, QoS 1 queues and wills, with retained
  * messages served by the broker's RetainedStore: held in memory so a subscribe never scans
- * LevelDB, and written with group commit. Status writes reach the store before the PUBACK
+ * LevelDB, and written with group commit. Clean sessions skip LevelDB through SessionIndex. Status writes reach the store before the PUBACK
  * (from authorizePublish); Aedes' own retained write of the same packet is then skipped.
  */
 export async function createPersistence(
@@ -64,8 +64,9 @@ export async function createPersistence(
     if (statuses.isStored(packet.payload)) return;
     await retained.write(packet.topic, packet.payload, Math.min(packet.qos, 2) as QoS);
   };
-  persistence.createRetainedStreamCombi = (patterns) =>
-    Readable.from(retained.matching(patterns).map(toPacket));
+  // The broker replays retained messages itself on 'subscribe' (retained-replay.ts); Aedes'
+  // own replay, which reads this stream, gets nothing to send twice.
+  persistence.createRetainedStreamCombi = () => Readable.from([]);
   persistence.createRetainedStream = (pattern) =>
     Readable.from(retained.matching([pattern]).map(toPacket));
 
