@@ -15,7 +15,11 @@ const BODY = 'x'.repeat(4096);
 
 beforeAll(async () => {
   dir = tempDir('broker-slow');
-  pki = await createTestPki(join(dir.path, 'certs'), [['admin', 'admin']]);
+  pki = await createTestPki(join(dir.path, 'certs'), [
+    ['admin', 'admin'],
+    ['svc-r', 'service'],
+    ['monitor', 'monitor'],
+  ]);
   broker = await startTestBroker({
     certsDir: pki.dir,
     dataDir: join(dir.path, 'data'),
@@ -59,4 +63,41 @@ describe('a subscriber that stops reading', () => {
     (slow.stream as unknown as { resume(): void }).resume();
     await slowClosed;
   });
+});
+
+describe('a new subscriber that stops reading during its retained replay', () => {
+  const STATUSES = 2000;
+  const topics = Array.from({ length: STATUSES }, (_, n) => `piminder/status/svc-r/c${n}`);
+  const message = `${'y'.repeat(1500)}`;
+
+  it('is fed at its own pace, gets every status once, and holds back no one', async () => {
+    const service = await clients.connect(pki, broker.port, 'svc-r');
+    await Promise.all(
+      topics.map((topic) =>
+        service.publishAsync(topic, JSON.stringify({ severity: 'ok', message }), { qos: 1 }),
+      ),
+    );
+
+    const slow = await clients.connect(pki, broker.port, 'monitor');
+    const slowInbox = new Inbox(slow);
+    const stream = slow.stream as unknown as { pause(): void; resume(): void };
+    await slow.subscribeAsync('piminder/status/#', { qos: 1 });
+    stream.pause();
+
+    const fast = await clients.connect(pki, broker.port, 'monitor');
+    const fastInbox = new Inbox(fast);
+    await fast.subscribeAsync('piminder/status/svc-r/#', { qos: 1 });
+    await waitFor(() => fastInbox.messages.length === STATUSES, 'the second replay', 20_000);
+    // About 3 MB of statuses cannot all have fitted into the paused client's socket buffers.
+    expect(slowInbox.on(topics[STATUSES - 1] ?? '')).toEqual([]);
+
+    stream.resume();
+    await waitFor(() => slowInbox.messages.length >= STATUSES, 'the first replay', 20_000);
+    const received = slowInbox.messages.filter((entry) =>
+      entry.topic.startsWith('piminder/status/svc-r/'),
+    );
+    expect(new Set(received.map((entry) => entry.topic)).size).toBe(STATUSES);
+    expect(received).toHaveLength(STATUSES);
+    expect(received.every((entry) => entry.retain && entry.qos === 1)).toBe(true);
+  }, 60_000);
 });
