@@ -83,13 +83,13 @@ export class PayloadError extends PiminderError {
   }
 }
 
+/** One decoder for every payload: decode() without { stream } keeps no state between calls. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeJson(payload: Uint8Array | string): unknown {
   let text: string;
   try {
-    text =
-      typeof payload === 'string'
-        ? payload
-        : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    text = typeof payload === 'string' ? payload : strictUtf8.decode(payload);
   } catch {
     throw new PayloadError('payload is not valid UTF-8');
   }
