@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIndex } from '../../tools/certs/cert-index.js';
@@ -42,6 +43,28 @@ describe('one writer at a time', { timeout: KEYGEN_TIMEOUT }, () => {
     expect(existsSync(join(dir, '.lock'))).toBe(false);
   });
 
+  it('lets no two writers in at once, however many start together', async () => {
+    const counter = join(dir, 'counter.test');
+    writeFileSync(counter, '0');
+    let inside = 0;
+    let mostInside = 0;
+    const writers = Array.from({ length: 30 }, () =>
+      withFolderLock(dir, async () => {
+        inside += 1;
+        mostInside = Math.max(mostInside, inside);
+        const value = Number(await readFile(counter, 'utf8'));
+        await new Promise((resolve) => setImmediate(resolve));
+        await writeFile(counter, String(value + 1));
+        inside -= 1;
+      }),
+    );
+    await Promise.all(writers);
+
+    expect(mostInside).toBe(1);
+    expect(await readFile(counter, 'utf8')).toBe('30');
+    expect(readdirSync(dir).filter((name) => name.startsWith('.lock'))).toEqual([]);
+  });
+
   it('loses no index entry when several issues and a revoke run at once', async () => {
     const names = ['one', 'two', 'three', 'four'];
     await Promise.all(names.map((name) => issueClient(dir, name, 'service')));
@@ -66,5 +89,26 @@ describe('one writer at a time', { timeout: KEYGEN_TIMEOUT }, () => {
 
     expect(entry.status).toBe('active');
     expect(existsSync(join(dir, '.lock'))).toBe(false);
+  });
+
+  it('lets one waiter at a time take over the lock of a writer that died', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, '.lock'), `${gone}\n`);
+    let inside = 0;
+    let mostInside = 0;
+
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        withFolderLock(dir, async () => {
+          inside += 1;
+          mostInside = Math.max(mostInside, inside);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          inside -= 1;
+        }),
+      ),
+    );
+
+    expect(mostInside).toBe(1);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.lock'))).toEqual([]);
   });
 });

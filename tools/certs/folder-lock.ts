@@ -1,4 +1,5 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertsError } from './errors.js';
@@ -6,7 +7,10 @@ import { CertsError } from './errors.js';
 /**
  * One writer at a time per certificate folder. Two `issue` runs that both read index.json
  * and write it back would lose one entry, so every command that changes the folder holds
- * DIR/.lock (created exclusively, holding the writer's pid) while it reads and writes.
+ * DIR/.lock (holding the writer's pid) while it reads and writes. The lock appears with its
+ * pid already in it: written to a file of its own, then hard-linked into place, which fails
+ * when a lock exists. A lock created empty and filled afterwards would look, for a moment, like
+ * one left by a dead writer, and a second writer would remove it and go ahead.
  */
 
 /** How often a waiting writer looks again, and how long it waits before giving up. */
@@ -27,26 +31,54 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes a lock whose writer died (kill -9, power loss); true when it did. */
-async function clearStale(path: string): Promise<boolean> {
+async function holderOf(path: string): Promise<number | undefined> {
   const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-  if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
-  await rm(path, { force: true });
+  return Number.isInteger(holder) && holder > 0 ? holder : undefined;
+}
+
+/**
+ * Removes a lock whose writer died (kill -9, power loss); true when it did. The lock is moved
+ * aside before it is removed, and put back if it turns out to be a live writer's: two waiters
+ * that both saw the dead writer's lock must not remove the lock the first of them then took.
+ */
+async function clearStale(path: string): Promise<boolean> {
+  const holder = await holderOf(path);
+  if (holder !== undefined && isAlive(holder)) return false;
+
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return true;
+  }
+  const moved = await holderOf(aside);
+  if (moved !== undefined && moved !== holder && isAlive(moved)) {
+    await link(aside, path).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
   return true;
+}
+
+/** Creates the lock with this process's pid in it; false when a lock exists. */
+async function tryCreate(path: string): Promise<boolean> {
+  const own = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(own, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    await link(own, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(own, { force: true });
+  }
 }
 
 async function acquire(dir: string): Promise<void> {
   const path = lockPath(dir);
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await tryCreate(path)) return;
     if (await clearStale(path)) continue;
     if (Date.now() > deadline) {
       throw new CertsError(
