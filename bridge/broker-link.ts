@@ -74,6 +74,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
     client.on('connect', () => {
       quiet = false;
       log.info('connected to broker');
+      this.#replay.begin(this.table.topics());
       this.#subscribe(client, log);
     });
     client.on('message', (topic, payload, packet) => {
@@ -111,7 +112,7 @@ export class BrokerLink extends EventEmitter<{ synced: [boolean] }> {
         log.error({ filter }, 'subscription refused by broker');
         return;
       }
-      this.#replay.begin(this.table.topics());
+      this.#replay.subscribed();
       this.#setSynced(true);
     });
   }

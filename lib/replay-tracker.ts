@@ -5,11 +5,16 @@
  * the replay brings is applied at once, and only afterwards are statuses it did not bring
  * (cleared while the subscriber was away) removed, so a reader never sees a status vanish and
  * come back. The monitor and the bridge rebuild their tables with it after every reconnect.
+ *
+ * Marking starts at CONNACK, before the SUBSCRIBE goes out, because a broker may send the
+ * first retained messages before its SUBACK [MQTT-3.8.4], and a client library may hand them
+ * over before the subscribe callback runs; only the quiet period waits for the SUBACK.
  */
 export class ReplayTracker {
   readonly #settleMs: number;
   readonly #onComplete: (missing: string[]) => void;
   #expected = new Set<string>();
+  #marking = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(settleMs: number, onComplete: (missing: string[]) => void) {
@@ -17,33 +22,41 @@ export class ReplayTracker {
     this.#onComplete = onComplete;
   }
 
+  /** True from `begin` until the replay completes or is cancelled. */
   get running(): boolean {
-    return this.#timer !== undefined;
+    return this.#marking;
   }
 
-  /** Starts after SUBACK with the topics the table holds from before. */
+  /** At CONNACK, with the topics the table holds from before. */
   begin(knownTopics: Iterable<string>): void {
+    this.cancel();
     this.#expected = new Set(knownTopics);
-    this.#arm();
+    this.#marking = true;
+  }
+
+  /** At SUBACK: from now on, `settleMs` without a retained message ends the replay. */
+  subscribed(): void {
+    if (this.#marking) this.#arm();
   }
 
   /** Every message during the replay; only retained ones extend it. */
   saw(topic: string, retained: boolean): void {
-    if (!this.running) return;
+    if (!this.#marking) return;
     this.#expected.delete(topic);
-    if (retained) this.#arm();
+    if (retained && this.#timer !== undefined) this.#arm();
   }
 
   cancel(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#marking = false;
   }
 
   #arm(): void {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#timer = undefined;
       const missing = [...this.#expected];
+      this.cancel();
       this.#expected.clear();
       this.#onComplete(missing);
     }, this.#settleMs);

@@ -34,10 +34,12 @@ const CLOSE_TIMEOUT_MS = 2_000;
 /**
  * One broker connection kept alive with backoff. Every attempt is a fresh clean session
  * [MQTT-3.1.2-6], so the broker replays retained statuses on each SUBSCRIBE [MQTT-3.3.1-6].
- * Emits `subscribed` once the filter is granted, `message` for every status message with
- * its retain flag, and `lost` when a subscribed connection ends.
+ * Emits `connected` at CONNACK, before the SUBSCRIBE goes out, `subscribed` once the filter
+ * is granted, `message` for every status message with its retain flag, and `lost` when a
+ * subscribed connection ends.
  */
 export class BrokerConnection extends EventEmitter<{
+  connected: [];
   subscribed: [];
   message: [topic: string, payload: Buffer, retained: boolean];
   lost: [reason: string];
@@ -125,6 +127,7 @@ export class BrokerConnection extends EventEmitter<{
   #onConnect(client: MqttClient): void {
     this.#connackSeen = true;
     this.#log.info({ url: this.#options.url }, 'connected');
+    this.emit('connected');
     const filter = this.#options.filter;
     client.subscribe(filter, { qos: 1 }, (error, granted) => {
       if (this.#client !== client) return;

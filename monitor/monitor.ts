@@ -104,9 +104,10 @@ export class Monitor extends EventEmitter<{ change: [MonitorState] }> {
     this.#table.on('ignored', (topic, reason) => {
       this.#log.warn({ topic, reason }, 'status ignored');
     });
+    this.#connection.on('connected', () => this.#replay.begin(this.#table.topics()));
     this.#connection.on('subscribed', () => {
       this.#link.subscribed();
-      this.#replay.begin(this.#table.topics());
+      this.#replay.subscribed();
     });
     this.#connection.on('message', (topic, payload, retained) => {
       this.#table.apply(topic, payload);

@@ -59,12 +59,15 @@ describe('the bridge after a broker restart', () => {
       publishTimeoutMs: 10_000,
       logger: silentLogger(),
     });
+    const changes: TableChange[] = [];
+    link.table.on('change', (change) => changes.push(change));
     link.start();
     cleanups.push(() => link.close());
     await until(() => link.synced && link.table.size >= 2, 'the first replay');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(changes.filter((change) => change.kind === 'delete')).toEqual([]);
+    expect(link.table.get('piminder/status/svc/stays')).toMatchObject({ message: 'down' });
 
-    const changes: TableChange[] = [];
-    link.table.on('change', (change) => changes.push(change));
     await broker.close();
     await until(() => !link.synced, 'the link to notice');
     broker = await startTestBroker({ certsDir: certs, dataDir: data, port });

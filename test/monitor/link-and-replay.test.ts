@@ -100,6 +100,7 @@ describe('replay tracker', () => {
     const done = vi.fn();
     const replay = new ReplayTracker(300, done);
     replay.begin(['p/status/a', 'p/status/b', 'p/status/c']);
+    replay.subscribed();
     vi.advanceTimersByTime(200);
     replay.saw('p/status/a', true);
     vi.advanceTimersByTime(200);
@@ -111,10 +112,41 @@ describe('replay tracker', () => {
     expect(replay.running).toBe(false);
   });
 
+  it('counts messages that arrive before the SUBACK, and waits for the SUBACK to settle', () => {
+    const done = vi.fn();
+    const replay = new ReplayTracker(300, done);
+    replay.begin(['p/status/a', 'p/status/b', 'p/status/c']);
+    replay.saw('p/status/a', true);
+    replay.saw('p/status/new', true);
+    vi.advanceTimersByTime(1000);
+    expect(done).not.toHaveBeenCalled();
+    expect(replay.running).toBe(true);
+
+    replay.subscribed();
+    replay.saw('p/status/c', true);
+    vi.advanceTimersByTime(300);
+    expect(done).toHaveBeenCalledWith(['p/status/b']);
+  });
+
+  it('starts afresh on each connect', () => {
+    const done = vi.fn();
+    const replay = new ReplayTracker(300, done);
+    replay.begin(['p/status/a']);
+    replay.subscribed();
+    replay.begin(['p/status/b']);
+    vi.advanceTimersByTime(1000);
+    expect(done).not.toHaveBeenCalled();
+    replay.subscribed();
+    vi.advanceTimersByTime(300);
+    expect(done).toHaveBeenCalledOnce();
+    expect(done).toHaveBeenCalledWith(['p/status/b']);
+  });
+
   it('is cancelled by a lost connection', () => {
     const done = vi.fn();
     const replay = new ReplayTracker(300, done);
     replay.begin([]);
+    replay.subscribed();
     replay.cancel();
     vi.advanceTimersByTime(1000);
     expect(done).not.toHaveBeenCalled();
