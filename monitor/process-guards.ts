@@ -27,6 +27,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export function installProcessGuards(
   log: Logger,
   exit: (code: number) => void = (code) => process.exit(code),
+  /** What a crash is logged as: the monitor alone, or `piminder` when it runs every part. */
+  name = 'monitor',
 ): ProcessGuards {
   let target: GuardTarget | undefined;
   let stopping = false;
@@ -56,7 +58,7 @@ export function installProcessGuards(
   };
 
   const onFatal = (error: unknown, origin: string) => {
-    log.fatal({ err: error, origin }, 'monitor crashed');
+    log.fatal({ err: error, origin }, `${name} crashed`);
     try {
       target?.safeState();
     } finally {

@@ -58,6 +58,17 @@ describe('process guards', () => {
     expect(lines[0]?.err).toMatchObject({ message: 'boom' });
   });
 
+  it('names the whole process when it guards every part', () => {
+    const { log, lines } = captureLog();
+    const exit = vi.fn();
+    guards = installProcessGuards(log, exit, 'piminder');
+    guards.attach(target());
+
+    process.emit('unhandledRejection', new Error('bridge failed'), Promise.resolve());
+    expect(exit.mock.calls).toEqual([[1]]);
+    expect(lines[0]).toMatchObject({ msg: 'piminder crashed', origin: 'unhandledRejection' });
+  });
+
   it('exits 1 when the clean stop fails, after the safe state', async () => {
     const { log } = captureLog();
     const exit = vi.fn();

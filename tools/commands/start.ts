@@ -37,7 +37,7 @@ async function runStart(flags: Flags): Promise<void> {
   await assertPortsFree(config);
   if (development && config.broker) await ensureDevelopmentPki(config.broker.certs, log);
 
-  const guards = installProcessGuards(log);
+  const guards = installProcessGuards(log, undefined, 'piminder');
   let parts;
   try {
     parts = await startParts(config, log);
