@@ -134,6 +134,9 @@ describe('a first run from an empty folder', () => {
 
     expect(await stopPiminder(piminder)).toBe(0);
     expect(lastState(piminder, 'green')).toBe(false);
+    const stopping = piminder.lines.findIndex((line) => line.msg === 'stopping');
+    expect(stopping).toBeGreaterThan(0);
+    expect(piminder.lines.slice(stopping).filter((line) => Number(line.level) >= 40)).toEqual([]);
 
     const again = await startPiminder(cwd);
     const kept = await statusJson(cwd, String(again.ready.broker));

@@ -22,11 +22,15 @@ function brokerUrlFor(configured: string, broker: RunningBroker | undefined): st
 }
 
 /** Stops what runs, bridge and broker first, the monitor (outputs in safe state) last. */
+/**
+ * Stops in the reverse order of start: the monitor's outputs go off and it disconnects, then
+ * the bridge, then the broker, so no part logs the loss of a broker that was meant to stop.
+ */
 export async function stopParts(parts: RunningParts): Promise<void> {
   parts.monitor?.safeState();
+  await parts.monitor?.close();
   await parts.bridge?.close();
   await parts.broker?.close();
-  await parts.monitor?.close();
 }
 
 /**
