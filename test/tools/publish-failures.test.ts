@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PiminderError } from '../../lib/errors.js';
@@ -141,5 +142,47 @@ describe('publishing', () => {
       for (const socket of sockets) socket.destroy();
       await closed;
     }
+  });
+
+  /** A TLS server with the broker's own certificate that answers a CONNECT with `reply`. */
+  async function withTlsServer(
+    reply: (socket: TLSSocket) => void,
+    run: (port: number) => Promise<void>,
+  ): Promise<void> {
+    const sockets = new Set<TLSSocket>();
+    const server = createTlsServer(
+      { cert: fixture.pki.serverCert, key: fixture.pki.serverKey },
+      (socket) => {
+        sockets.add(socket.on('error', () => undefined));
+        socket.once('data', () => reply(socket));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await run((server.address() as { port: number }).port);
+    } finally {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    }
+  }
+
+  it.each([
+    ['an HTTPS server', (s: TLSSocket) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')],
+    ['a server that sends bytes of its own', (s: TLSSocket) => s.end(Buffer.from([0x90, 0x00]))],
+    ['a server that sends a byte and waits', (s: TLSSocket) => s.write(Buffer.from([0x00]))],
+  ])('names %s as not an MQTT broker, not as a refused certificate', async (_, reply) => {
+    await withTlsServer(reply, async (port) => {
+      const error = await failureOf(
+        { identity: 'backup', timeout: '1' },
+        { PIMINDER_URL: `mqtts://127.0.0.1:${port}` },
+      );
+
+      expect(error.code).toBe('PIMINDER_ERR_CLIENT_NOT_MQTT');
+      expect(error.message).toBe(
+        `127.0.0.1:${port} is not an MQTT broker: it answered the CONNECT with something ` +
+          "other than a CONNACK; is it an HTTPS port, such as the bridge's?",
+      );
+    });
   });
 });

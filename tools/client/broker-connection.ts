@@ -51,7 +51,14 @@ export interface BrokerConnection {
   close: () => Promise<void>;
 }
 
-/** Tracks how far a connection got, so a failure can be explained by its stage. */
+/** The first byte of a CONNACK, the first packet an MQTT server sends [MQTT-3.2.0-1]. */
+const CONNACK_FIRST_BYTE = 0x20;
+
+/**
+ * Tracks how far a connection got, so a failure can be explained by its stage. A server whose
+ * first bytes are not a CONNACK is not an MQTT broker: often the bridge's HTTPS port, which
+ * answers a CONNECT with an HTTP error from a certificate of the same CA.
+ */
 function watchStage(client: MqttClient): () => ConnectStage {
   let stage: ConnectStage = 'tcp';
   const stream = client.stream;
@@ -60,6 +67,9 @@ function watchStage(client: MqttClient): () => ConnectStage {
   });
   stream.once('secureConnect', () => {
     stage = 'mqtt';
+  });
+  stream.once('data', (chunk: Buffer) => {
+    if (chunk[0] !== CONNACK_FIRST_BYTE) stage = 'not-mqtt';
   });
   return () => stage;
 }
@@ -113,6 +123,10 @@ export function openConnection(
     };
     const timer = setTimeout(() => {
       client.removeListener('close', onClose);
+      if (stage() === 'not-mqtt') {
+        void explainConnectFailure(undefined, 'not-mqtt', settings).then(fail, reject);
+        return;
+      }
       const waiting = stage() === 'mqtt' ? 'CONNACK' : `the ${stage().toUpperCase()} handshake`;
       fail(
         new ClientError(

@@ -4,7 +4,7 @@ import type { ConnectionSettings } from './connection-settings.js';
 import { ClientError } from './errors.js';
 
 /** How far a connection attempt got before it failed. */
-export type ConnectStage = 'tcp' | 'tls' | 'mqtt';
+export type ConnectStage = 'tcp' | 'tls' | 'mqtt' | 'not-mqtt';
 
 /** Our own certificate checked against what we have on disk, to name why a broker refused it. */
 export async function diagnoseCertificate(
@@ -210,5 +210,12 @@ export async function explainConnectFailure(
       );
     case 'mqtt':
       return refusedCertificate(settings, 'closed the connection after the TLS handshake');
+    case 'not-mqtt':
+      return new ClientError(
+        'NOT_MQTT',
+        `${host}:${port} is not an MQTT broker: it answered the CONNECT with something other ` +
+          "than a CONNACK; is it an HTTPS port, such as the bridge's?",
+        "point --url or PIMINDER_URL at the broker's port, 8883 by default",
+      );
   }
 }

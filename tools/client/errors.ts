@@ -11,6 +11,7 @@ export type ClientProblem =
   | 'CONNECT_REFUSED'
   | 'TIMEOUT'
   | 'CONNECTION_LOST'
+  | 'NOT_MQTT'
   | 'PUBLISH_REFUSED'
   | 'SUBSCRIBE_REFUSED';
 
