@@ -2,7 +2,7 @@ import type { Client } from 'aedes';
 import type { TLSSocket } from 'node:tls';
 import { isValidName } from '../lib/names.js';
 import { isRole, type Identity } from '../lib/roles.js';
-import { normaliseSerial } from './revocation-list.js';
+import { normaliseSerial } from '../lib/revocation.js';
 
 /** Who a TLS peer is, read from the certificate it presented, or why it cannot say. */
 export type PeerIdentity =

@@ -3,10 +3,11 @@ import type { Server, TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { secureContextOptions } from './listener.js';
-import { revokedSerials, normaliseSerial } from './revocation-list.js';
+import { FileWatcher } from '../lib/file-watcher.js';
+import { normaliseSerial } from '../lib/revocation.js';
+import { revokedSerials } from './revocation-list.js';
 import type { TlsFiles, TlsMaterial } from './tls-material.js';
 import { readOptional } from './tls-material.js';
-import { TrustWatcher } from './trust-watcher.js';
 
 export interface TrustState {
   material: TlsMaterial;
@@ -56,7 +57,7 @@ function reload(options: TrustReloadOptions): void {
 }
 
 /** Watches ca.crt and crl.pem and applies changes without a restart. */
-export function watchTrust(options: TrustReloadOptions): TrustWatcher {
+export function watchTrust(options: TrustReloadOptions): FileWatcher {
   const { files, intervalMs } = options;
-  return new TrustWatcher([files.ca, files.crl], intervalMs, () => reload(options));
+  return new FileWatcher([files.ca, files.crl], intervalMs, () => reload(options));
 }

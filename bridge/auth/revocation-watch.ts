@@ -1,17 +1,7 @@
-// @peculiar/x509 resolves its ASN.1 schemas through tsyringe, which needs this polyfill first.
-import 'reflect-metadata';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import * as x509 from '@peculiar/x509';
+import { readFileSync } from 'node:fs';
+import { FileWatcher } from '../../lib/file-watcher.js';
 import type { Logger } from '../../lib/logger.js';
-
-/** Serials as lower-case hex without separators or leading zeros, however they were written. */
-export function normalSerial(serial: string): string {
-  const hex = serial
-    .toLowerCase()
-    .replace(/[^0-9a-f]/g, '')
-    .replace(/^0+/, '');
-  return hex === '' ? '0' : hex;
-}
+import { normaliseSerial, readRevokedSerials } from '../../lib/revocation.js';
 
 /**
  * Follows `crl.pem` while the bridge runs. New handshakes are checked by TLS against the CRL
@@ -23,6 +13,7 @@ export class RevocationWatch {
   readonly #log: Logger;
   readonly #onChange: (crl: Buffer | undefined) => void;
   #serials = new Set<string>();
+  #watcher: FileWatcher | undefined;
 
   constructor(path: string, onChange: (crl: Buffer | undefined) => void, log: Logger) {
     this.#path = path;
@@ -33,16 +24,16 @@ export class RevocationWatch {
   /** Reads the CRL now; returns it for the first TLS context. */
   start(intervalMs: number): Buffer | undefined {
     const crl = this.#read();
-    watchFile(this.#path, { interval: intervalMs, persistent: false }, () => this.#reload());
+    this.#watcher = new FileWatcher([this.#path], intervalMs, () => this.#reload());
     return crl;
   }
 
   isRevoked(serial: string): boolean {
-    return this.#serials.has(normalSerial(serial));
+    return this.#serials.has(normaliseSerial(serial));
   }
 
   close(): void {
-    unwatchFile(this.#path);
+    this.#watcher?.close();
   }
 
   #reload(): void {
@@ -67,8 +58,7 @@ export class RevocationWatch {
       }
       throw error;
     }
-    const crl = new x509.X509Crl(pem.toString('utf8'));
-    this.#serials = new Set(crl.entries.map((entry) => normalSerial(entry.serialNumber)));
+    this.#serials = readRevokedSerials(pem);
     return pem;
   }
 }

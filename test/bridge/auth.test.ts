@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +93,35 @@ describe('callers with client certificates', () => {
       expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'panel' })).status).toBe(200);
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('stay refused when crl.pem is replaced by a broken file, which is logged', async () => {
+    await fixture.pki.issue('kept-out', 'service');
+    await revoke(fixture.pki.dir, 'kept-out');
+    const crlPath = join(fixture.pki.dir, 'crl.pem');
+    await eventually(
+      async () =>
+        (await fixture.call('GET', '/api/v1/whoami', { cert: 'kept-out' })).status === 401
+          ? true
+          : undefined,
+      'the revocation to apply',
+    );
+    const good = readFileSync(crlPath);
+
+    try {
+      writeFileSync(crlPath, '-----BEGIN X509 CRL-----\nbm90IGEgQ1JM\n-----END X509 CRL-----\n');
+      await eventually(
+        () =>
+          logText.some((line) => line.includes('revocation list unreadable')) ? true : undefined,
+        'the broken file to be noticed',
+      );
+
+      const answer = await fixture.call('GET', '/api/v1/whoami', { cert: 'kept-out' });
+      expect(answer.status).toBe(401);
+      expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'panel' })).status).toBe(200);
+    } finally {
+      writeFileSync(crlPath, good);
     }
   });
 });

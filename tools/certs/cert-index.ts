@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { normaliseSerial } from '../../lib/revocation.js';
 import { ROLES } from '../../lib/roles.js';
 import { CertsError } from './errors.js';
 import { PUBLIC_MODE, writeAtomic } from './files.js';
@@ -84,10 +85,6 @@ export function newEntry(
   };
 }
 
-/** Serials as users type them: any case, with or without colons. */
-export function normaliseSerial(value: string): string {
-  return value.toLowerCase().replace(/:/g, '').replace(/^0+(?=..)/, '');
-}
 
 export function findBySerial(index: CertIndex, serial: string): IndexEntry | undefined {
   const wanted = normaliseSerial(serial);

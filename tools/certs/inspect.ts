@@ -2,7 +2,8 @@ import { X509Certificate as NodeCertificate } from 'node:crypto';
 // @peculiar/x509 resolves its ASN.1 schemas through tsyringe, which needs this polyfill first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { normaliseSerial, type EntryStatus } from './cert-index.js';
+import { normaliseSerial } from '../../lib/revocation.js';
+import type { EntryStatus } from './cert-index.js';
 
 /** What a certificate says about itself, read from its DER, not from the index. */
 export interface CertificateDetails {

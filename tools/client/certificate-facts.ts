@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { normaliseSerial, readRevokedSerials } from '../../lib/revocation.js';
 import { isRole, type Role } from '../../lib/roles.js';
 import type { ClientFiles, ClientTls } from '../../lib/client-identity.js';
 import { ClientError } from './errors.js';
@@ -21,10 +22,6 @@ function subjectField(subject: string, field: string): string | undefined {
   return line?.slice(prefix.length);
 }
 
-/** Serials compare as numbers: leading zeros and case differ between tools. */
-export function normaliseSerial(serial: string): string {
-  return serial.replace(/:/g, '').replace(/^0+/, '').toLowerCase();
-}
 
 /**
  * Reads the name and role from the client certificate and checks that the key belongs to it,
@@ -86,17 +83,10 @@ export function signedByCa(facts: CertificateFacts, caPem: Buffer): boolean {
   return facts.certificate.checkIssued(ca) && facts.certificate.verify(ca.publicKey);
 }
 
-/**
- * True when a CRL in PEM form lists our serial; false when it does not or cannot be read.
- * The CRL parser loads only here, when a refusal needs explaining, to keep start-up quick.
- */
-export async function listedInCrl(facts: CertificateFacts, crlPem: string): Promise<boolean> {
-  // @peculiar/x509 needs the Reflect metadata polyfill loaded before it.
-  await import('reflect-metadata');
-  const { X509Crl } = await import('@peculiar/x509');
+/** True when a CRL in PEM form lists our serial; false when it does not or cannot be read. */
+export function listedInCrl(facts: CertificateFacts, crlPem: string): boolean {
   try {
-    const crl = new X509Crl(crlPem);
-    return crl.entries.some((entry) => normaliseSerial(entry.serialNumber) === facts.serial);
+    return readRevokedSerials(crlPem).has(facts.serial);
   } catch {
     return false;
   }

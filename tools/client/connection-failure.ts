@@ -29,7 +29,7 @@ export async function diagnoseCertificate(
     };
   }
   const crl = existsSync(settings.crlPath) ? readFileSync(settings.crlPath, 'utf8') : undefined;
-  if (crl !== undefined && (await listedInCrl(identity, crl))) {
+  if (crl !== undefined && listedInCrl(identity, crl)) {
     return {
       reason: 'revoked',
       detail: `its serial ${identity.serial} is listed in ${settings.crlPath}`,

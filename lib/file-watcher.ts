@@ -11,11 +11,12 @@ function fingerprint(path: string): string {
 }
 
 /**
- * Polls the CA file and the CRL. Polling rather than fs.watch: the certificate tool replaces
- * files by rename, which fs.watch on a file stops following, and polling behaves the same on
- * every file system. Calls `onChange` once per observed change, never concurrently.
+ * Polls trust files (the CA, the CRL) for changes. Polling rather than fs.watch: the
+ * certificate tool replaces files by rename, which fs.watch on a file stops following, and
+ * polling behaves the same on every file system. Calls `onChange` once per observed change,
+ * never concurrently.
  */
-export class TrustWatcher {
+export class FileWatcher {
   readonly #paths: string[];
   readonly #onChange: () => void;
   #seen: string[];
