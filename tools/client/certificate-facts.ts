@@ -22,7 +22,6 @@ function subjectField(subject: string, field: string): string | undefined {
   return line?.slice(prefix.length);
 }
 
-
 /**
  * Reads the name and role from the client certificate and checks that the key belongs to it,
  * so a mix-up of files is reported by file name instead of as an obscure TLS failure.
