@@ -204,26 +204,39 @@ describe('piminder status --watch across a broker restart', CHILD_TEST, () => {
     const dataDir = join(fixture.root, 'restart-data');
     let broker = await startTestBroker({ certsDir: fixture.pki.dir, dataDir });
     const env = { ...fixture.env, PIMINDER_URL: `mqtts://127.0.0.1:${broker.port}` };
+    const publishAs = async (port: number, check: string, body: string) => {
+      const url = `mqtts://127.0.0.1:${port}`;
+      const settings = resolveConnection(
+        { identity: 'backup' },
+        { env: { ...env, PIMINDER_URL: url } },
+      );
+      const connection = await openConnection(settings, 'test', quietLogger());
+      await connection.client.publishAsync(statusTopic('piminder', 'backup', check), body, {
+        qos: 1,
+        retain: true,
+      });
+      await connection.close();
+    };
+    await publishAs(broker.port, 'stays', report('major', 'still down'));
+    await publishAs(broker.port, 'goes', report('major', 'fixed while away'));
     const watch = startCli(['status', '--watch'], { env });
     try {
-      await watch.waitForOutput((out) => out.includes('piminder/broker ok'), 'initial');
+      await watch.waitForOutput((out) => out.includes('backup/goes major'), 'initial');
 
       await broker.close();
       await waitUntil(() => watch.stderr().includes('link to the broker lost'), 'link lost notice');
+      const meanwhile = await startTestBroker({ certsDir: fixture.pki.dir, dataDir });
+      await publishAs(meanwhile.port, 'goes', '');
+      await meanwhile.close();
       broker = await startTestBroker({ certsDir: fixture.pki.dir, dataDir, port: broker.port });
       const restored = () => watch.stderr().includes('link to the broker restored');
       await waitUntil(restored, 'link restored');
-      const settings = resolveConnection({ identity: 'backup' }, { env });
-      const connection = await openConnection(settings, 'test', quietLogger());
-      await connection.client.publishAsync(
-        statusTopic('piminder', 'backup', 'after-restart'),
-        report('minor', 'back again'),
-        { qos: 1, retain: true },
-      );
-      await connection.close();
+      await watch.waitForOutput((out) => out.includes('backup/goes cleared'), 'the sweep');
+      await publishAs(broker.port, 'after-restart', report('minor', 'back again'));
 
       const change = 'backup/after-restart minor "back again"';
       await watch.waitForOutput((out) => out.includes(change), 'change');
+      expect(watch.stdout()).not.toContain('backup/stays cleared');
     } finally {
       const result = await watch.stop('SIGTERM');
       await broker.close();

@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
+import { ReplayTracker } from '../../lib/replay-tracker.js';
 import type { Status } from '../../lib/status-payload.js';
 import { StatusTable, type TableChange } from '../../lib/status-table.js';
 import { statusTopic } from '../../lib/topics.js';
@@ -6,7 +7,7 @@ import { openConnection, type BrokerConnection } from './broker-connection.js';
 import { certificateNoLongerValid, explainConnectFailure } from './connection-failure.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { ClientError } from './errors.js';
-import { awaitReplay, subscribeStatuses } from './status-snapshot.js';
+import { subscribeStatuses } from './status-snapshot.js';
 import { renderChangeJson, renderChangeLine, renderTable } from './status-view.js';
 
 /** Pause between reconnect attempts after the link to the broker is lost, in ms. */
@@ -74,30 +75,41 @@ function createPrinter(table: StatusTable, options: WatchOptions) {
 
 /**
  * Subscribes and waits for the replay. After a reconnect the broker replays every retained
- * status; one not replayed was cleared while the link was down, so it is removed afterwards.
+ * status; one not replayed was cleared while the link was down, so it is removed afterwards,
+ * by the same mark and sweep as the monitor's and the bridge's.
  */
-async function synchronise(
+function synchronise(
   connection: BrokerConnection,
   table: StatusTable,
   settleMs: number,
 ): Promise<void> {
   const { client } = connection;
-  const replayed = new Set<string>();
-  const note = (topic: string, _payload: Buffer, packet: { retain?: boolean }) => {
-    if (packet.retain === true) replayed.add(topic);
-  };
 
-  client.on('message', note);
-  try {
-    await subscribeStatuses(connection);
-    await awaitReplay(connection, settleMs);
-  } finally {
-    client.removeListener('message', note);
-  }
+  return new Promise((resolve, reject) => {
+    const replay = new ReplayTracker(settleMs, (missing) => {
+      stopListening();
+      for (const topic of missing) table.apply(topic, new Uint8Array(0));
+      resolve();
+    });
+    const onMessage = (topic: string, _payload: Buffer, packet: { retain?: boolean }) =>
+      replay.saw(topic, packet.retain === true);
+    const fail = (error: unknown) => {
+      replay.cancel();
+      stopListening();
+      reject(error);
+    };
+    const onClose = () =>
+      fail(new ClientError('CONNECTION_LOST', 'the broker closed the connection during replay'));
+    const stopListening = () => {
+      client.removeListener('message', onMessage);
+      client.removeListener('close', onClose);
+    };
 
-  for (const topic of table.topics()) {
-    if (!replayed.has(topic)) table.apply(topic, new Uint8Array(0));
-  }
+    replay.begin(table.topics());
+    client.on('message', onMessage);
+    client.once('close', onClose);
+    subscribeStatuses(connection).then(() => replay.subscribed(), fail);
+  });
 }
 
 type Printer = ReturnType<typeof createPrinter>;
