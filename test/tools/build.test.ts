@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
   existsSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +57,7 @@ describe('the bundle behind the piminder command', () => {
     expect(entry).toBe(pathToFileURL(join(root, 'dist', stamp, 'cli.js')).href);
     expect(builds()).toEqual([stamp]);
     expect(readFileSync(join(root, 'dist', stamp, 'cli.js'), 'utf8')).toContain('piminder');
+    expect(readdirSync(join(root, 'dist', stamp))).toContain('cli.js');
 
     expect(await currentBuild(root)).toBe(entry);
     expect(builds()).toEqual([stamp]);
@@ -63,7 +66,7 @@ describe('the bundle behind the piminder command', () => {
     const edited = sourceStamp(root);
     expect(edited).not.toBe(stamp);
     expect(await currentBuild(root)).toBe(pathToFileURL(join(root, 'dist', edited, 'cli.js')).href);
-    // The old build stays for a while: a process that started from it may still load a chunk.
+    // The old build stays for a while: a process may be starting from it.
     expect(builds()).toEqual([edited, stamp].sort());
   }, 60_000);
 
@@ -84,5 +87,63 @@ describe('the bundle behind the piminder command', () => {
     const result = await version();
     expect(result).toMatchObject({ code: 0, stdout: '0.1.0\n' });
     expect(existsSync(join(root, 'dist', sourceStamp(root)))).toBe(false);
+  }, 60_000);
+
+  it('says in one line that the dependencies are missing, instead of a stack trace', async () => {
+    rmSync(join(root, 'node_modules'));
+
+    const result = await version();
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'piminder: its dependencies are not installed (no package "tsx"): ' +
+        `run "npm ci" once in ${root}/\n`,
+    );
+  }, 60_000);
+
+  it('names the missing package when a build exists but node_modules is gone', async () => {
+    expect(await currentBuild(root)).toBeDefined();
+    rmSync(join(root, 'node_modules'));
+
+    const result = await version();
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^piminder: its dependencies are not installed \(no package "/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+
+  it('prunes an old build only when no live process runs from it', async () => {
+    const old = sourceStamp(root);
+    await currentBuild(root);
+    const oldDir = join(root, 'dist', old);
+    const longAgo = new Date(Date.now() - 60 * 60 * 1000);
+    const edit = async () => {
+      appendFileSync(join(root, 'lib', 'names.ts'), '\n// edited\n');
+      utimesSync(oldDir, longAgo, longAgo);
+      await currentBuild(root);
+    };
+
+    // This test's own process stands for a broker started from the old build.
+    writeFileSync(join(oldDir, `.in-use-${process.pid}`), '');
+    await edit();
+    expect(builds()).toContain(old);
+
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    rmSync(join(oldDir, `.in-use-${process.pid}`));
+    writeFileSync(join(oldDir, `.in-use-${gone}`), '');
+    await edit();
+    expect(builds()).not.toContain(old);
+    expect(builds()).toHaveLength(2);
+  }, 60_000);
+
+  it('leaves no in-use marker behind when a command ends', async () => {
+    const result = await version();
+
+    expect(result.code).toBe(0);
+    const stamp = sourceStamp(root);
+    expect(readdirSync(join(root, 'dist', stamp)).filter((n) => n.startsWith('.in-use-'))).toEqual(
+      [],
+    );
   }, 60_000);
 });
