@@ -14,6 +14,22 @@ const program = new Command('piminder')
 
 for (const command of await commandsFor(process.argv.slice(2))) command.register(program);
 
+/** What a file system error that no command explained says, in one line; else undefined. */
+function fileSystemFailure(error: unknown): string | undefined {
+  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  if (typeof path !== 'string' || typeof code !== 'string') return undefined;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied (run as the user that owns it)',
+    EPERM: 'operation not permitted (run as the user that owns it)',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    ENOENT: 'no such file or folder',
+    EISDIR: 'it is a folder, not a file',
+  };
+  const reason = reasons[code];
+  return reason === undefined ? undefined : `cannot ${syscall ?? 'use'} ${path}: ${reason}`;
+}
+
 /**
  * Exit codes: 0 done, 1 refused or failed, 2 wrong usage. A failed command exits at once: a
  * part that could not start may still hold a reconnecting client or a timer, and a process
@@ -29,6 +45,11 @@ async function main(argv: string[]): Promise<void> {
     }
     if (isPiminderError(error)) {
       console.error(`piminder: ${error.toLine()}`);
+      process.exit(1);
+    }
+    const fileProblem = fileSystemFailure(error);
+    if (fileProblem !== undefined) {
+      console.error(`piminder: ${fileProblem}`);
       process.exit(1);
     }
     console.error(`piminder: unexpected failure: ${(error as Error).stack ?? String(error)}`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -18,6 +18,9 @@ function expectOneLineError(run: Run, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(run.code).toBe(1);
 }
+
+/** The uid of nobody on Debian. */
+const NOBODY = 65534;
 
 /** Each run starts Node and compiles the CLI; generous for a busy 2-core machine. */
 const CLI_TIMEOUT = 120_000;
@@ -85,6 +88,54 @@ describe('piminder certs on the command line', () => {
     expect(usage?.code).toBe(2);
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(folder.path, 'none'))).toBe(false);
+  }, CLI_TIMEOUT);
+
+  it('lists without the CA key, and names a CA key it cannot read in one line', async () => {
+    const copy = join(folder.path, 'unreadable-key');
+    cpSync(dir, copy, { recursive: true });
+    // Root reads any file, so as root the commands run as nobody, for whom ca.key (0600,
+    // owned by root) is unreadable like for any other user.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      chmodSync(folder.path, 0o755);
+      chmodSync(copy, 0o755);
+    } else {
+      chmodSync(join(copy, 'ca.key'), 0o000);
+    }
+    const uid = asRoot ? NOBODY : undefined;
+    const before = snapshot(copy);
+
+    const listed = await runCli(['certs', 'list', '--dir', copy], {}, uid);
+    const issued = await runCli(['certs', 'issue', 'y', '--role', 'service', '--dir', copy], {}, uid);
+
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^sensor\s+client/m);
+    expectOneLineError(issued, /cannot read .*unreadable-key\/ca\.key: permission denied/);
+    expect(snapshot(copy)).toEqual(before);
+  }, CLI_TIMEOUT);
+
+  it('names a folder it may not write in one line', async () => {
+    const parent = join(folder.path, 'read-only');
+    mkdirSync(parent, { mode: 0o755 });
+    chmodSync(folder.path, 0o755);
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(parent, 0o555);
+
+    const run = await runCli(['certs', 'init', '--dir', join(parent, 'pki')], {}, asRoot ? NOBODY : undefined);
+
+    expectOneLineError(run, /cannot mkdir .*read-only\/pki: permission denied/);
+    expect(existsSync(join(parent, 'pki'))).toBe(false);
+  }, CLI_TIMEOUT);
+
+  it('names a CA key that is a folder in one line', async () => {
+    const copy = join(folder.path, 'key-folder');
+    cpSync(dir, copy, { recursive: true });
+    rmSync(join(copy, 'ca.key'));
+    mkdirSync(join(copy, 'ca.key'));
+
+    const issued = await runCli(['certs', 'issue', 'y', '--role', 'service', '--dir', copy]);
+
+    expectOneLineError(issued, /cannot read .*key-folder\/ca\.key: it is a folder, not a file$/);
   }, CLI_TIMEOUT);
 
   it('exports with the password from PIMINDER_P12_PASSWORD', async () => {

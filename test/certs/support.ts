@@ -38,13 +38,21 @@ export async function certText(path: string): Promise<string> {
   return run.stdout;
 }
 
-/** The installed command line, as a user runs it: `node tools/piminder.js certs ...`. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * The installed command line, as a user runs it: `node tools/piminder.js certs ...`; as
+ * another user when `uid` is given (which needs root).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  uid?: number,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'tools/piminder.js'), ...args], {
       cwd: ROOT,
       env: { ...process.env, PIMINDER_CERTS: '', PIMINDER_P12_PASSWORD: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(uid === undefined ? {} : { uid }),
     });
     let stdout = '';
     let stderr = '';

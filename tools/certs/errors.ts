@@ -16,7 +16,8 @@ export type CertsProblem =
   | 'FILE_EXISTS'
   | 'BAD_OPTION'
   | 'LOCKED'
-  | 'INDEX_BROKEN';
+  | 'INDEX_BROKEN'
+  | 'UNREADABLE';
 
 /** A refusal of the certificate tool; nothing on disk was changed when it is thrown. */
 export class CertsError extends PiminderError {

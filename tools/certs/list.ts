@@ -1,6 +1,6 @@
 import { readIndex, type IndexEntry } from './cert-index.js';
 import type { EffectiveStatus } from './inspect.js';
-import { loadCa } from './store.js';
+import { loadCaCertificate } from './store.js';
 
 /** One row of `piminder certs list`: the index entry with its status as of now. */
 export interface ListedCertificate extends Omit<IndexEntry, 'status'> {
@@ -8,7 +8,7 @@ export interface ListedCertificate extends Omit<IndexEntry, 'status'> {
 }
 
 export async function listCertificates(dir: string, now = new Date()) {
-  await loadCa(dir);
+  await loadCaCertificate(dir);
   const index = await readIndex(dir);
   return index.entries.map((entry): ListedCertificate => {
     const expired = entry.status === 'active' && new Date(entry.notAfter) < now;

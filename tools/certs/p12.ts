@@ -5,7 +5,7 @@ import { findActive, readIndex } from './cert-index.js';
 import { CertsError } from './errors.js';
 import { SECRET_MODE, writeAtomic } from './files.js';
 import { certPaths } from './paths.js';
-import { checkName, loadCa } from './store.js';
+import { checkName, loadCaCertificate } from './store.js';
 
 /**
  * PKCS#12 bundles for devices and browsers. OpenSSL 3 refuses the old RC2/RC4 PBEs without
@@ -95,7 +95,7 @@ function checkExportOptions(file: string, options: ExportOptions): P12Algorithm 
 export async function exportP12(dir: string, name: string, file: string, options: ExportOptions) {
   checkName(name);
   const algorithm = checkExportOptions(file, options);
-  const ca = await loadCa(dir);
+  const caPem = await loadCaCertificate(dir);
   const index = await readIndex(dir);
   const entry = findActive(index, 'client', name);
   if (entry === undefined) {
@@ -110,7 +110,7 @@ export async function exportP12(dir: string, name: string, file: string, options
   const bundle = buildP12({
     certPem: await readFile(paths.clientCert(name), 'utf8'),
     keyPem: await readFile(paths.clientKey(name), 'utf8'),
-    chainPems: [ca.certPem],
+    chainPems: [caPem],
     friendlyName: name,
     password: options.password ?? '',
     algorithm,

@@ -5,7 +5,7 @@ import { CertsError } from './errors.js';
 import { crlSerials, describeCertificate, effectiveStatus } from './inspect.js';
 import type { CertificateDetails, EffectiveStatus } from './inspect.js';
 import { certPaths } from './paths.js';
-import { loadCa } from './store.js';
+import { loadCaCertificate } from './store.js';
 
 /** What `piminder certs show` picks: a client by name or serial, or the CA or server. */
 export type ShowTarget = { kind: 'ca' } | { kind: 'server' } | { kind: 'named'; value: string };
@@ -61,7 +61,7 @@ function locateNamed(dir: string, entries: IndexEntry[], value: string): Located
 }
 
 export async function showCertificate(dir: string, target: ShowTarget, now = new Date()) {
-  const ca = await loadCa(dir);
+  const caPem = await loadCaCertificate(dir);
   const index = await readIndex(dir);
   const located = locate(dir, index.entries, target);
   if (!existsSync(located.certFile)) {
@@ -77,7 +77,7 @@ export async function showCertificate(dir: string, target: ShowTarget, now = new
   const revokedSerials = existsSync(crlFile) ? crlSerials(await readFile(crlFile, 'utf8')) : [];
   const status = effectiveStatus({
     certPem,
-    caPem: ca.certPem,
+    caPem,
     revokedSerials,
     indexStatus: located.entry?.status,
     now,

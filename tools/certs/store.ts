@@ -31,7 +31,25 @@ export const DEFAULT_LEAF_DAYS = 397;
 /** SANs every server certificate carries, so local clients verify without options. */
 const LOCAL_SANS = ['localhost', '127.0.0.1', '::1'];
 
-export async function loadCa(dir: string): Promise<CaMaterial> {
+/** Reads a file of the CA folder; a permission problem is one line that names the file. */
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      throw new CertsError('UNREADABLE', `cannot read ${path}: it is a folder, not a file`);
+    }
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    throw new CertsError(
+      'UNREADABLE',
+      `cannot read ${path}: permission denied`,
+      'run the command as the user that owns the certificate folder (keys are mode 0600)',
+    );
+  }
+}
+
+function requireCa(dir: string): void {
   const paths = certPaths(dir);
   if (!existsSync(paths.caCert) || !existsSync(paths.caKey)) {
     throw new CertsError(
@@ -40,9 +58,19 @@ export async function loadCa(dir: string): Promise<CaMaterial> {
       `run "piminder certs init --dir ${dir}" first`,
     );
   }
+}
+
+/** The CA certificate alone, for commands that only read: list, show, export. */
+export async function loadCaCertificate(dir: string): Promise<string> {
+  requireCa(dir);
+  return readCaFile(certPaths(dir).caCert);
+}
+
+/** The CA certificate and key, for commands that sign. */
+export async function loadCa(dir: string): Promise<CaMaterial> {
   return {
-    certPem: await readFile(paths.caCert, 'utf8'),
-    keyPem: await readFile(paths.caKey, 'utf8'),
+    certPem: await loadCaCertificate(dir),
+    keyPem: await readCaFile(certPaths(dir).caKey),
   };
 }
 
