@@ -1,9 +1,7 @@
+import { BROKER_SERVICE } from '../lib/names.js';
 import { mayPublish, type Decision, type Identity } from '../lib/roles.js';
 import { parseAck, parseReport } from '../lib/status-payload.js';
 import { parseTopic } from '../lib/topics.js';
-
-/** The service name the broker reports its own statuses under. */
-export const BROKER_SERVICE = 'piminder';
 
 /**
  * The access table (lib/roles.ts) plus the broker's own rule: no client reports under the

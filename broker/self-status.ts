@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Report } from '../lib/status-payload.js';
 import { statusTopic } from '../lib/topics.js';
-import { BROKER_SERVICE } from './publish-rules.js';
+import { BROKER_SERVICE } from '../lib/names.js';
 import type { QoS } from './retained-store.js';
 import type { StatusBook } from './status-book.js';
 import type { StatusWriter } from './status-writer.js';

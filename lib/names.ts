@@ -7,3 +7,6 @@ export function isValidName(value: string): boolean {
   // "." and ".." match the character class but would be path segments on disk and in URLs.
   return NAME_PATTERN.test(value) && value !== '.' && value !== '..';
 }
+
+/** The service name under which the broker reports on itself; no reporter may take it. */
+export const BROKER_SERVICE = 'piminder';

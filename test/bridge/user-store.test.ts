@@ -92,7 +92,21 @@ describe('the users file', () => {
     const short = await refusal(() => store.add({ name: 'x', role: 'service', password: 'short' }));
     expect(short.code).toBe('PIMINDER_ERR_USERS_BAD_PASSWORD');
     expect(short.message).toContain('at least 8 characters');
+
+    const reserved = await refusal(() =>
+      store.add({ name: 'piminder', role: 'service', password: 'long-enough' }),
+    );
+    expect(reserved.code).toBe('PIMINDER_ERR_USERS_BAD_NAME');
+    expect(reserved.message).toContain("reserved for the broker's own statuses");
     expect(await store.list()).toEqual([]);
+  });
+
+  it('lets a monitor or admin user be called piminder, which reports nothing', async () => {
+    const store = newStore();
+    await store.add({ name: 'piminder', role: 'monitor', password: 'long-enough' });
+    expect((await store.list()).map((user) => [user.name, user.role])).toEqual([
+      ['piminder', 'monitor'],
+    ]);
   });
 
   it('disables, enables and changes passwords of known users only', async () => {

@@ -67,6 +67,15 @@ describe('refusals leave every file as it was', { timeout: KEYGEN_TIMEOUT }, () 
     }
   });
 
+  it("refuses a service named after the broker's own statuses", async () => {
+    await expectRefusal(
+      dir,
+      () => issueClient(dir, 'piminder', 'service'),
+      'BAD_NAME',
+      /"piminder" is reserved for the broker's own statuses/,
+    );
+  });
+
   it('refuses to replace an existing CA without --force', async () => {
     const refusal = await expectRefusal(dir, () => initCa(dir), 'CA_EXISTS', /already exists/);
     expect(refusal.hint).toContain('--force');

@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { isValidName, NAME_RULE } from '../../lib/names.js';
+import { BROKER_SERVICE, isValidName, NAME_RULE } from '../../lib/names.js';
 import { isRole, ROLES, type Role } from '../../lib/roles.js';
 import { CertsError } from './errors.js';
 import type { CaMaterial } from './pki.js';
@@ -50,6 +50,17 @@ export function checkWithinCa(ca: CaMaterial, days: number, now = new Date()): v
 export function checkName(name: string): void {
   if (!isValidName(name)) {
     throw new CertsError('BAD_NAME', `"${name}" is not a valid name: use ${NAME_RULE}`);
+  }
+}
+
+/** A service may not take the name the broker reports on itself under. */
+export function checkServiceName(name: string, role: Role): void {
+  if (role === 'service' && name === BROKER_SERVICE) {
+    throw new CertsError(
+      'BAD_NAME',
+      `"${name}" is reserved for the broker's own statuses: a service cannot report under it`,
+      'choose another name',
+    );
   }
 }
 

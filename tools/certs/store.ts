@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import type { Role } from '../../lib/roles.js';
 import { findActive, findBySerial, newEntry, readIndex, writeIndex } from './cert-index.js';
 import type { CertIndex, IndexEntry } from './cert-index.js';
-import { checkCommonName, checkDays, checkName, checkRole, checkWithinCa } from './checks.js';
+import {
+  checkCommonName,
+  checkDays,
+  checkName,
+  checkRole,
+  checkServiceName,
+  checkWithinCa,
+} from './checks.js';
 import { CertsError } from './errors.js';
 import { PUBLIC_MODE, SECRET_MODE, writeAtomic } from './files.js';
 import { withFolderLock } from './folder-lock.js';
@@ -177,6 +184,7 @@ export async function issueClient(
 ): Promise<IndexEntry> {
   checkName(name);
   checkRole(role);
+  checkServiceName(name, role);
   const days = options.days ?? DEFAULT_LEAF_DAYS;
   checkDays(days);
   const ca = await loadCa(dir);
