@@ -97,6 +97,26 @@ describe('publishing', () => {
     );
   });
 
+  it.each([
+    ['the CA certificate', 'caCert', 'caKey', 'it is a CA certificate, not a client certificate'],
+    [
+      'the server certificate',
+      'serverCert',
+      'serverKey',
+      'it is not made for client authentication (a server certificate?)',
+    ],
+  ] as const)('names %s used as a client certificate', async (_, cert, key, detail) => {
+    const paths = certPaths(fixture.pki.dir);
+
+    const error = await failureOf({ cert: paths[cert], key: paths[key], ca: paths.caCert });
+
+    expect(error.code).toBe('PIMINDER_ERR_CLIENT_TLS_CLIENT_REFUSED');
+    expect(error.message).toBe(
+      'TLS failure: wrong purpose: the broker closed the connection after the TLS handshake ' +
+        `and so refused the client certificate ${paths[cert]}: ${detail}`,
+    );
+  });
+
   it('names a broker certificate that the given CA did not sign', async () => {
     const other = await createTestPki(join(fixture.root, 'other-ca'), []);
 

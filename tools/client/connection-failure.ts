@@ -3,6 +3,9 @@ import { listedInCrl, signedByCa } from './certificate-facts.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { ClientError } from './errors.js';
 
+/** The extended key usage a client certificate needs (RFC 5280, id-kp-clientAuth). */
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
 /** How far a connection attempt got before it failed. */
 export type ConnectStage = 'tcp' | 'tls' | 'mqtt' | 'not-mqtt';
 
@@ -33,6 +36,15 @@ export async function diagnoseCertificate(
     return {
       reason: 'revoked',
       detail: `its serial ${identity.serial} is listed in ${settings.crlPath}`,
+    };
+  }
+  const purposes = identity.certificate.keyUsage;
+  if (identity.certificate.ca || (purposes !== undefined && !purposes.includes(CLIENT_AUTH))) {
+    return {
+      reason: 'wrong purpose',
+      detail: identity.certificate.ca
+        ? 'it is a CA certificate, not a client certificate'
+        : 'it is not made for client authentication (a server certificate?)',
     };
   }
   if (identity.role === undefined) {
