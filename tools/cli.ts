@@ -9,7 +9,8 @@ import { commandsFor } from './commands/index.js';
 const program = new Command('piminder')
   .description('Self-hosted status alerts over MQTT with mutual TLS')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors stay one line, as every other error: the pointer to --help goes on its end.
+  .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
   .exitOverride();
 
 for (const command of await commandsFor(process.argv.slice(2))) command.register(program);

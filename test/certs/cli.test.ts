@@ -84,7 +84,7 @@ describe('piminder certs on the command line', () => {
       /no CA in .*none .*run "piminder certs init --dir .*none" first/,
     ];
     runs.forEach((run, n) => expectOneLineError(run, patterns[n] ?? /^$/));
-    expect(usage?.stderr).toMatch(/^error: required option '--role <role>' not specified/);
+    expect(usage?.stderr).toBe("error: required option '--role <role>' not specified (see --help)\n");
     expect(usage?.code).toBe(2);
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(folder.path, 'none'))).toBe(false);

@@ -234,6 +234,7 @@ describe.concurrent('piminder publish refuses bad input before connecting', CHIL
 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(pattern);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stdout).toBe('');
     expect(listener.count()).toBe(0);
   });
