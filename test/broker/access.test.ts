@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../helpers/pki.js';
+import { createTestPki, issueWithoutChecks, type TestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { startTestBroker, type RunningBroker } from '../helpers/broker.js';
 import { Clients, grants, Inbox, retainedSnapshot, waitFor } from './support.js';
@@ -19,12 +19,12 @@ beforeAll(async () => {
   pki = await createTestPki(join(dir.path, 'certs'), [
     ['svc-a', 'service'],
     ['svc-b', 'service'],
-    ['piminder', 'service'],
     ['sentinel', 'service'],
     ['monitor', 'monitor'],
     ['bridge', 'bridge'],
     ['admin', 'admin'],
   ]);
+  await issueWithoutChecks(pki.dir, 'piminder', 'service');
   foreign = await createTestPki(join(dir.path, 'foreign'), [['svc-a', 'service']]);
   broker = await startTestBroker({ certsDir: pki.dir, dataDir: join(dir.path, 'data') });
 

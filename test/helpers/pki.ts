@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Role } from '../../lib/roles.js';
-import { certPaths, initCa, issueClient } from '../../tools/certs/store.js';
+import { issueClientCertificate } from '../../tools/certs/pki.js';
+import { certPaths, initCa, issueClient, loadCa } from '../../tools/certs/store.js';
 
 export interface TestPki {
   dir: string;
@@ -34,4 +35,16 @@ export async function createTestPki(dir: string, clients: Array<[string, Role]>)
     client,
     issue,
   };
+}
+
+/**
+ * A client certificate signed by the CA without the certificate tool's checks, as another tool
+ * (openssl) could make it, for names the tool refuses but the broker must refuse as well.
+ */
+export async function issueWithoutChecks(dir: string, name: string, role: Role): Promise<void> {
+  const paths = certPaths(dir);
+  const issued = await issueClientCertificate(await loadCa(dir), { name, role, days: 30 });
+  mkdirSync(paths.clients, { recursive: true });
+  writeFileSync(paths.clientCert(name), issued.certPem);
+  writeFileSync(paths.clientKey(name), issued.keyPem, { mode: 0o600 });
 }
