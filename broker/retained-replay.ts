@@ -1,5 +1,4 @@
 import type { Client } from 'aedes';
-import mqttPacket from 'mqtt-packet';
 import type { Logger } from '../lib/logger.js';
 import { filterMatches } from '../lib/topics.js';
 import { internals } from './aedes-internals.js';
@@ -45,13 +44,55 @@ function matchingMessages(retained: RetainedStore, filters: readonly GrantedFilt
   return found;
 }
 
+/** Bytes of the MQTT variable-length "remaining length" field for a value [MQTT-2.2.3]. */
+function lengthBytes(length: number): number {
+  return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
+}
+
+export interface Outgoing {
+  topic: string;
+  topicBytes: number;
+  payload: Buffer;
+  qos: number;
+  messageId: number;
+}
+
+/**
+ * PUBLISH packets with retain=1 [MQTT-3.3.1-8], encoded one after the other into one buffer,
+ * so a batch costs one socket write instead of several small writes per message.
+ */
+export function encodeBatch(batch: readonly Outgoing[]): Buffer {
+  let total = 0;
+  for (const entry of batch) {
+    const remaining = 2 + entry.topicBytes + (entry.qos > 0 ? 2 : 0) + entry.payload.length;
+    total += 1 + lengthBytes(remaining) + remaining;
+  }
+
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const entry of batch) {
+    let remaining = 2 + entry.topicBytes + (entry.qos > 0 ? 2 : 0) + entry.payload.length;
+    out[at++] = 0x30 | (entry.qos << 1) | 1;
+    do {
+      const digit = remaining % 128;
+      remaining = Math.floor(remaining / 128);
+      out[at++] = remaining > 0 ? digit | 0x80 : digit;
+    } while (remaining > 0);
+    at = out.writeUInt16BE(entry.topicBytes, at);
+    at += out.write(entry.topic, at, 'utf8');
+    if (entry.qos > 0) at = out.writeUInt16BE(entry.messageId, at);
+    at += entry.payload.copy(out, at);
+  }
+  return out;
+}
+
 /**
  * Sends the retained messages matching a new subscription straight from memory, as
  * [MQTT-3.3.1-6] asks, after the SUBACK that Aedes has just written. Aedes would take each
  * message through an object stream, a transform and a setImmediate of its own: about three
  * times the work of writing it. Each message goes out once, with retain=1 and a packet id
- * from the client's own sequence. Writing stops while the socket's buffer is full and goes on at
- * 'drain', so a monitor reading 10,000 statuses slowly is fed at its own pace.
+ * from the client's own sequence. Writing stops while the socket's buffer is full and goes on
+ * at 'drain', so a monitor reading 10,000 statuses slowly is fed at its own pace.
  */
 export function replayRetained(
   client: Client,
@@ -67,24 +108,22 @@ export function replayRetained(
 
   const writeSome = (): void => {
     const inner = internals(client);
+    if (inner.closed || socket.destroyed === true) return;
+
     const end = Math.min(next + BATCH, found.length);
-    let room = true;
-    while (room && next < end) {
-      if (inner.closed || socket.destroyed === true) return;
+    const batch: Outgoing[] = [];
+    for (; next < end; next += 1) {
       const { message, qos } = found[next] as (typeof found)[number];
-      next += 1;
       if (!context.mayReceive(client, message.topic)) continue;
-      const packet = {
-        cmd: 'publish' as const,
+      batch.push({
         topic: message.topic,
+        topicBytes: Buffer.byteLength(message.topic),
         payload: message.payload,
-        qos: qos as 0 | 1 | 2,
-        retain: true,
-        dup: false,
-        ...(qos > 0 ? { messageId: nextMessageId(client) } : {}),
-      };
-      room = mqttPacket.writeToStream(packet, socket);
+        qos,
+        messageId: qos > 0 ? nextMessageId(client) : 0,
+      });
     }
+    const room = batch.length === 0 || socket.write(encodeBatch(batch));
 
     if (next >= found.length) return;
     if (room) setImmediate(writeSome);
