@@ -51,12 +51,23 @@ async function openDatabase(path: string): Promise<Level<string, Buffer>> {
     return db;
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    const reason =
-      cause?.code === 'LEVEL_LOCKED' ? 'it is in use by another process' : String(error);
+    const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'LEVEL_LOCKED'
+        ? {
+            reason: 'it is in use by another process',
+            hint: 'stop the other broker or pass --data with another folder',
+          }
+        : code === 'EACCES' || code === 'EPERM'
+          ? {
+              reason: 'permission denied',
+              hint: 'create it and let the user running the broker own it, or pass --data',
+            }
+          : { reason: (error as Error).message, hint: 'pass --data with a folder it can use' };
     throw new BrokerError(
       'DATA_UNAVAILABLE',
-      `cannot open the data folder ${path}: ${reason}`,
-      'stop the other broker or pass --data with another folder',
+      `cannot open the data folder ${path}: ${problem.reason}`,
+      problem.hint,
       error,
     );
   }

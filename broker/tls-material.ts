@@ -36,10 +36,13 @@ function readRequired(what: string, path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    const denied = reason === 'EACCES' || reason === 'EPERM';
     throw new BrokerError(
       'FILE_MISSING',
       `cannot read the ${what} ${path}: ${reason}`,
-      'create the PKI with "piminder certs init" or pass --certs with the right folder',
+      denied
+        ? 'the user running the broker must own it: chown it to that user; keys stay mode 0600'
+        : 'create the PKI with "piminder certs init" or pass --certs with the right folder',
     );
   }
 }

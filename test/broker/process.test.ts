@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -34,11 +34,12 @@ afterEach(async () => {
 afterAll(() => dir?.remove());
 
 /** Runs `piminder broker` to its exit; for start-up refusals. */
-function runBroker(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runBroker(args: string[], uid?: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'broker', '--host', '127.0.0.1', ...args], {
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'ignore', 'pipe'],
+      ...(uid === undefined ? {} : { uid }),
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -130,6 +131,61 @@ describe('start-up refusals: one line, non-zero exit', () => {
     await expect(start).rejects.toMatchObject({
       code: 'PIMINDER_ERR_BROKER_CERT_EXPIRED',
       message: expect.stringContaining('server.crt expired on'),
+    });
+  });
+
+  // Root reads and writes anything, so as root these run the broker as nobody (uid 65534),
+  // for whom root's 0600 key and root's folders are closed as for any other user.
+  const asRoot = process.getuid?.() === 0;
+  const otherUser = asRoot ? 65534 : undefined;
+
+  it('refuses a server key its user cannot read, and says who must own it', async () => {
+    const certs = certsCopy('not-owned');
+    chmodSync(dir.path, 0o755);
+    chmodSync(certs, 0o755);
+    if (!asRoot) chmodSync(join(certs, 'server.key'), 0o000);
+
+    const result = await runBroker(['--certs', certs, '--data', data(), '--port', '0'], otherUser);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `piminder: cannot read the server key ${join(certs, 'server.key')}: EACCES ` +
+        '(the user running the broker must own it: chown it to that user; keys stay mode 0600)',
+    ]);
+  });
+
+  it('refuses a data folder it may not create, in one line without a nested error', async () => {
+    const certs = certsCopy('own-certs');
+    const closed = join(dir.path, 'closed');
+    mkdirSync(closed, { mode: 0o755 });
+    chmodSync(dir.path, 0o755);
+    chmodSync(certs, 0o755);
+    if (asRoot) {
+      for (const file of ['', 'ca.crt', 'server.crt', 'server.key', 'crl.pem']) {
+        chownSync(join(certs, file), 65534, 65534);
+      }
+    } else {
+      chmodSync(closed, 0o555);
+    }
+
+    const args = ['--certs', certs, '--data', join(closed, 'data'), '--port', '0'];
+    const result = await runBroker(args, otherUser);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `piminder: cannot open the data folder ${join(closed, 'data')}: permission denied ` +
+        '(create it and let the user running the broker own it, or pass --data)',
+    ]);
+  });
+
+  it('refuses a data folder that is a file, with the reason', async () => {
+    const file = join(dir.path, 'data-is-a-file');
+    writeFileSync(file, 'not a folder');
+
+    await expect(startTestBroker({ certsDir: pki.dir, dataDir: file })).rejects.toMatchObject({
+      code: 'PIMINDER_ERR_BROKER_DATA_UNAVAILABLE',
+      message: expect.stringMatching(/^cannot open the data folder .*data-is-a-file: EEXIST/),
+      hint: 'pass --data with a folder it can use',
     });
   });
 
