@@ -163,6 +163,13 @@ export async function startBridge(
   app = server;
   registerRoutes(server, parts);
 
+  // A user list the bridge cannot read fails every password login; say so at once.
+  await parts.users.list().catch((error: unknown) => {
+    logger.warn(
+      { err: (error as Error).message },
+      'cannot read the user list: password logins will fail until it is readable',
+    );
+  });
   parts.link.start();
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -79,7 +79,15 @@ export class Authenticator {
     const delay = throttle.delayFor(credentials.address);
     if (delay > 0) await sleep(delay);
 
-    const user = await users.find(basic.name);
+    const user = await users.find(basic.name).catch((error: unknown) => {
+      // The reason, with the file's path, goes to the log only: callers are not yet known.
+      logger.error({ err: (error as Error).message }, 'user list unreadable');
+      throw new HttpError(
+        'USERS_UNAVAILABLE',
+        'password logins are unavailable: the bridge cannot read its user list',
+        { hint: 'the bridge log names the file and the reason; certificates still work' },
+      );
+    });
     const valid =
       user !== undefined && !user.disabled
         ? await cache.verify(basic.name, basic.password, user.password.salt, () =>

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
@@ -127,6 +127,33 @@ describe('callers with client certificates', () => {
 });
 
 describe('callers with HTTP Basic credentials', () => {
+  it('get 503, not 500, while the user list cannot be read; the start warns', async () => {
+    const file = usersFile(fixture.dataDir);
+    const saved = readFileSync(file);
+    rmSync(file);
+    mkdirSync(file);
+    try {
+      await fixture.restartBridge();
+      expect(logText.some((line) => line.includes('cannot read the user list'))).toBe(true);
+
+      const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'cron' });
+
+      expect(answer.status).toBe(503);
+      expect(answer.json).toMatchObject({
+        code: 'PIMINDER_ERR_HTTP_USERS_UNAVAILABLE',
+        message: 'password logins are unavailable: the bridge cannot read its user list',
+      });
+      expect(JSON.stringify(answer.json)).not.toContain(fixture.dataDir);
+      const logged = logText.filter((line) => line.includes('user list unreadable'));
+      expect(logged.some((line) => line.includes('EISDIR'))).toBe(true);
+      expect((await fixture.call('GET', '/api/v1/whoami', { cert: 'panel' })).status).toBe(200);
+    } finally {
+      rmSync(file, { recursive: true });
+      writeFileSync(file, saved, { mode: 0o600 });
+      await fixture.restartBridge();
+    }
+  });
+
   it("are named by user with the user's role", async () => {
     const answer = await fixture.call('GET', '/api/v1/whoami', { user: 'cron' });
     expect(answer.json).toEqual({
