@@ -193,6 +193,8 @@ export async function explainConnectFailure(
   settings: ConnectionSettings,
 ): Promise<ClientError> {
   const code = (error as { code?: unknown } | undefined)?.code;
+  // OpenSSL's messages can span lines; every failure is one line.
+  const said = error?.message.replace(/\s+/g, ' ').trim();
 
   if (typeof code === 'number') return connackRefusal(code, settings);
   if (typeof code === 'string') {
@@ -202,22 +204,30 @@ export async function explainConnectFailure(
       (await alertProblem(code, settings));
     if (known) return known;
     if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
-      return new ClientError('TLS_SERVER', `TLS failure: ${error?.message ?? code}`);
+      return new ClientError('TLS_SERVER', `TLS failure: ${said ?? code}`);
     }
   }
 
   const { host, port } = settings.endpoint;
+  // OpenSSL's answer to a peer that is not TLS at all, such as a plain HTTP or MQTT port.
+  if (code === 'EPROTO' && /wrong version number|packet length too long/.test(said ?? '')) {
+    return new ClientError(
+      'NOT_TLS',
+      `${host}:${port} does not speak TLS: it answered the handshake in plain text`,
+      "point --url or PIMINDER_URL at the broker's TLS port, 8883 by default",
+    );
+  }
   switch (stage) {
     case 'tcp':
       return new ClientError(
         'CONNECTION_LOST',
-        `cannot connect to ${host}:${port}: ${error?.message ?? 'connection closed'}`,
+        `cannot connect to ${host}:${port}: ${said ?? 'connection closed'}`,
       );
     case 'tls':
       return new ClientError(
         'CONNECTION_LOST',
         `the broker at ${host}:${port} closed the connection during the TLS handshake` +
-          (error ? ` (${error.message})` : ''),
+          (said === undefined ? '' : ` (${said})`),
         'is it a Piminder broker speaking TLS on this port?',
       );
     case 'mqtt':

@@ -12,6 +12,7 @@ export type ClientProblem =
   | 'TIMEOUT'
   | 'CONNECTION_LOST'
   | 'NOT_MQTT'
+  | 'NOT_TLS'
   | 'PUBLISH_REFUSED'
   | 'SUBSCRIBE_REFUSED';
 
