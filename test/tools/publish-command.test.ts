@@ -201,7 +201,7 @@ describe.concurrent('piminder publish', CHILD_TEST, () => {
     expectOneLine(
       expect,
       result,
-      /TLS failure: revoked: .*doomed\.crt: its serial [0-9a-f]+ is listed in .*crl\.pem/,
+      /TLS failure: revoked: .*doomed\.crt: its serial [0-9A-F]+ is listed in .*crl\.pem/,
     );
     const [stored] = ofService(await fixture.statuses(), 'doomed');
     expect(stored).toMatchObject({ severity: 'ok', message: 'alive' });

@@ -259,6 +259,6 @@ describe('piminder status --watch when its certificate is revoked', CHILD_TEST, 
     expect(result.code).toBe(1);
     const lastLine = result.stderr.trim().split('\n').at(-1);
     expect(lastLine).toMatch(/^piminder: TLS failure: revoked: the broker closed the connection/);
-    expect(lastLine).toMatch(/watcher\.crt: its serial [0-9a-f]+ is listed in .*crl\.pem/);
+    expect(lastLine).toMatch(/watcher\.crt: its serial [0-9A-F]+ is listed in .*crl\.pem/);
   });
 });

@@ -35,7 +35,8 @@ export async function diagnoseCertificate(
   if (crl !== undefined && listedInCrl(identity, crl)) {
     return {
       reason: 'revoked',
-      detail: `its serial ${identity.serial} is listed in ${settings.crlPath}`,
+      // Written as `piminder certs list` and openssl write it, so it can be searched for.
+      detail: `its serial ${identity.certificate.serialNumber} is listed in ${settings.crlPath}`,
     };
   }
   const purposes = identity.certificate.keyUsage;
