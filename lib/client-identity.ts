@@ -35,14 +35,17 @@ export function readClientTls(files: ClientFiles): ClientTls {
       return readFileSync(path);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      const hint =
+        reason === 'EACCES' || reason === 'EPERM'
+          ? 'run as the user that owns it (keys are mode 0600)'
+          : what === 'CA'
+            ? 'copy ca.crt from the certificate folder, or pass --ca or --certs'
+            : 'issue it with "piminder certs issue <name> --role <role>", ' +
+              'or point --certs at the folder that has it';
       throw new PiminderError(
         'PIMINDER_ERR_CLIENT_FILES',
         `cannot read ${what} ${resolve(path)}: ${reason}`,
-        {
-          hint:
-            'issue it with "piminder certs issue <name> --role <role>", ' +
-            'or point --certs at the folder that has it',
-        },
+        { hint },
       );
     }
   };

@@ -115,6 +115,9 @@ describe('publishing', () => {
       'TLS failure: wrong purpose: the broker closed the connection after the TLS handshake ' +
         `and so refused the client certificate ${paths[cert]}: ${detail}`,
     );
+    expect(error.hint).toBe(
+      'pass a client certificate: --identity <name> uses <certs>/clients/<name>.crt',
+    );
   });
 
   it('names a broker certificate that the given CA did not sign', async () => {

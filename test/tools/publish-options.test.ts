@@ -188,6 +188,12 @@ describe('connection settings', () => {
 
     expect(missing.code).toBe('PIMINDER_ERR_CLIENT_FILES');
     expect(missing.message).toBe('cannot read CA /nonexistent/ca.crt: ENOENT');
+    expect(missing.hint).toBe('copy ca.crt from the certificate folder, or pass --ca or --certs');
+    const noCert = failureOf(() => resolve({ identity: 'ghost' }));
+    expect(noCert.hint).toBe(
+      'issue it with "piminder certs issue <name> --role <role>", ' +
+        'or point --certs at the folder that has it',
+    );
     expect(mismatch).toBeInstanceOf(ClientError);
     expect(mismatch.message).toBe(
       `key ${paths.clientKey('monitor')} does not belong to ` +

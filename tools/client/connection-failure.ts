@@ -70,7 +70,9 @@ async function refusedCertificate(settings: ConnectionSettings, how: string) {
     'TLS_CLIENT_REFUSED',
     `TLS failure: ${diagnosis.reason}: the broker ${how} and so refused the client ` +
       `certificate ${files.cert}: ${diagnosis.detail}`,
-    `ask the Piminder CA for a new certificate for "${identity.name}"`,
+    diagnosis.reason === 'wrong purpose'
+      ? 'pass a client certificate: --identity <name> uses <certs>/clients/<name>.crt'
+      : `ask the Piminder CA for a new certificate for "${identity.name}"`,
   );
 }
 
