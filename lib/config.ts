@@ -89,6 +89,42 @@ function fromText(text: string, leaf: z.ZodType): unknown {
   }
 }
 
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function unitOf(origin: string): string {
+  if (origin === 'string') return ' characters';
+  if (origin === 'array' || origin === 'set') return ' entries';
+  return '';
+}
+
+/** Zod's wording for the usual mistakes, in the words of a config file: what it must be. */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const given = value === undefined ? '' : `, not ${JSON.stringify(value)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined
+        ? `is required (a ${issue.expected})`
+        : `must be a ${issue.expected}${given}`;
+    case 'too_big': {
+      const bound = issue.inclusive === false ? 'less than' : 'at most';
+      return `must be ${bound} ${String(issue.maximum)}${unitOf(issue.origin)}${given}`;
+    }
+    case 'too_small': {
+      const bound = issue.inclusive === false ? 'more than' : 'at least';
+      return `must be ${bound} ${String(issue.minimum)}${unitOf(issue.origin)}${given}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
   let node = target;
@@ -169,7 +205,7 @@ export function loadConfig<S extends ConfigSchema>(
       }
       const path = issue.path.join('.');
       const from = origin.get(path) ?? (sources.file ? sources.file : 'default');
-      return `${path}: ${issue.message} (from ${from})`;
+      return `${path}: ${describeIssue(issue, valueAt(raw, issue.path))} (from ${from})`;
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

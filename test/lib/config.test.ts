@@ -72,6 +72,26 @@ describe('config loading', () => {
     );
   });
 
+  it('says in plain words what a bad value must be, and what it was', () => {
+    const flagged = (flags: Record<string, string>) =>
+      messageOf(() => loadConfig(schema, { env: {}, flags }));
+    const file = configFile('{"host": "", "verbose": "yes", "limits": {"maxPacketSize": 0}}');
+
+    expect(flagged({ port: 'abc' })).toBe(
+      'invalid configuration: port: must be a number, not "abc" (from --port)',
+    );
+    expect(flagged({ port: '99999' })).toBe(
+      'invalid configuration: port: must be at most 65535, not 99999 (from --port)',
+    );
+    expect(flagged({ port: '0' })).toBe(
+      'invalid configuration: port: must be at least 1, not 0 (from --port)',
+    );
+    expect(messageOf(() => loadConfig(schema, { file, env: {} }))).toBe(
+      'invalid configuration: verbose: must be a boolean, not "yes" (from ' +
+        `${file}); limits.maxPacketSize: must be more than 0, not 0 (from ${file})`,
+    );
+  });
+
   it('refuses unknown keys, a missing file and broken JSON', () => {
     expect(
       messageOf(() => loadConfig(schema, { file: configFile('{"prot": 1}'), env: {} })),
