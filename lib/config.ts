@@ -104,8 +104,10 @@ function unitOf(origin: string): string {
   return '';
 }
 
-/** Zod's wording for the usual mistakes, in the words of a config file: what it must be. */
+/** The usual mistakes in the words of a config file: what the value must be, and what it was. */
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  // A schema's own message says it best; only zod's generic wording is replaced.
+  if (!/^(Invalid input|Too big|Too small)/.test(issue.message)) return issue.message;
   const given = value === undefined ? '' : `, not ${JSON.stringify(value)}`;
   switch (issue.code) {
     case 'invalid_type':
