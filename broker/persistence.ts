@@ -47,8 +47,9 @@ function toPacket(message: RetainedMessage) {
 /**
  * aedes-persistence-level for sessions, subscriptions, QoS 1 queues and wills, with retained
  * messages served by the broker's RetainedStore: held in memory so a subscribe never scans
- * LevelDB, and written with group commit. Clean sessions skip LevelDB through SessionIndex. Status writes reach the store before the PUBACK
- * (from authorizePublish); Aedes' own retained write of the same packet is then skipped.
+ * LevelDB, and written with group commit. Clean sessions skip LevelDB through SessionIndex.
+ * Status writes reach the store before the PUBACK (from authorizePublish); Aedes' own retained
+ * write of the same packet is then skipped.
  */
 export async function createPersistence(
   root: Level<string, Buffer>,

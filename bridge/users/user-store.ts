@@ -113,7 +113,8 @@ export class UserStore {
     if (user.role === 'service' && user.name === BROKER_SERVICE) {
       throw new UsersError(
         'BAD_NAME',
-        `"${user.name}" is reserved for the broker's own statuses: a service cannot report under it`,
+        `"${user.name}" is reserved for the broker's own statuses: ` +
+          'a service cannot report under it',
         'choose another name',
       );
     }

@@ -209,6 +209,29 @@ describe('publishing', () => {
     });
   });
 
+  /** A plain TCP server that answers the first bytes it gets with `reply`. */
+  async function withPlainServer(
+    reply: (socket: Socket) => void,
+    run: (port: number) => Promise<void>,
+  ): Promise<void> {
+    const sockets = new Set<Socket>();
+    const plain = createServer((socket) => {
+      sockets.add(socket.on('error', () => undefined));
+      socket.once('data', () => reply(socket));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      await run((plain.address() as { port: number }).port);
+    } finally {
+      const closed = new Promise<void>((resolve) => plain.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    }
+  }
+
+  const failureAt = (port: number) =>
+    failureOf({ identity: 'backup', timeout: '2' }, { PIMINDER_URL: `mqtts://127.0.0.1:${port}` });
+
   it.each([
     ['an HTTP server', (socket: Socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')],
     [
@@ -216,52 +239,29 @@ describe('publishing', () => {
       (socket: Socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'),
     ],
   ])('names %s as a port that does not speak TLS, in one line', async (_, reply) => {
-    const sockets = new Set<Socket>();
-    const plain = createServer((socket) => {
-      sockets.add(socket.on('error', () => undefined));
-      socket.once('data', () => reply(socket));
-    });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    const { port } = plain.address() as { port: number };
-
-    try {
-      const error = await failureOf(
-        { identity: 'backup', timeout: '2' },
-        { PIMINDER_URL: `mqtts://127.0.0.1:${port}` },
-      );
+    await withPlainServer(reply, async (port) => {
+      const error = await failureAt(port);
 
       expect(error.code).toBe('PIMINDER_ERR_CLIENT_NOT_TLS');
       expect(error.toLine()).toBe(
         `127.0.0.1:${port} does not speak TLS: it answered the handshake in plain text ` +
           "(point --url or PIMINDER_URL at the broker's TLS port, 8883 by default)",
       );
-    } finally {
-      const closed = new Promise<void>((resolve) => plain.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    }
+    });
   });
 
   it('puts what a port that closes during the handshake did on one line', async () => {
-    const plain = createServer((socket) => socket.once('data', () => socket.destroy()));
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    const { port } = plain.address() as { port: number };
+    await withPlainServer(
+      (socket) => socket.destroy(),
+      async (port) => {
+        const error = await failureAt(port);
 
-    try {
-      const error = await failureOf(
-        { identity: 'backup', timeout: '2' },
-        { PIMINDER_URL: `mqtts://127.0.0.1:${port}` },
-      );
-
-      expect(error.code).toBe('PIMINDER_ERR_CLIENT_CONNECTION_LOST');
-      expect(error.toLine()).toMatch(
-        new RegExp(
-          `^the broker at 127.0.0.1:${port} closed the connection during the TLS handshake`,
-        ),
-      );
-      expect(error.toLine()).not.toContain('\n');
-    } finally {
-      await new Promise<void>((resolve) => plain.close(() => resolve()));
-    }
+        expect(error.code).toBe('PIMINDER_ERR_CLIENT_CONNECTION_LOST');
+        const line = error.toLine();
+        const start = `the broker at 127.0.0.1:${port} closed the connection during the TLS handshake`;
+        expect(line.startsWith(start)).toBe(true);
+        expect(line).not.toContain('\n');
+      },
+    );
   });
 });
