@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,19 +167,10 @@ describe('publishing', () => {
     }
   });
 
-  /** A TLS server with the broker's own certificate that answers a CONNECT with `reply`. */
-  async function withTlsServer(
-    reply: (socket: TLSSocket) => void,
-    run: (port: number) => Promise<void>,
-  ): Promise<void> {
-    const sockets = new Set<TLSSocket>();
-    const server = createTlsServer(
-      { cert: fixture.pki.serverCert, key: fixture.pki.serverKey },
-      (socket) => {
-        sockets.add(socket.on('error', () => undefined));
-        socket.once('data', () => reply(socket));
-      },
-    );
+  /** Serves on a free loopback port while `run` runs, then closes every connection. */
+  async function serving(server: NetServer, run: (port: number) => Promise<void>) {
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => sockets.add(socket.on('error', () => undefined)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       await run((server.address() as { port: number }).port);
@@ -189,6 +180,18 @@ describe('publishing', () => {
       await closed;
     }
   }
+
+  /** A TLS server with the broker's own certificate that answers a CONNECT with `reply`. */
+  const withTlsServer = (
+    reply: (socket: TLSSocket) => void,
+    run: (port: number) => Promise<void>,
+  ) =>
+    serving(
+      createTlsServer({ cert: fixture.pki.serverCert, key: fixture.pki.serverKey }, (socket) =>
+        socket.on('error', () => undefined).once('data', () => reply(socket)),
+      ),
+      run,
+    );
 
   it.each([
     ['an HTTPS server', (s: TLSSocket) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')],
@@ -210,24 +213,11 @@ describe('publishing', () => {
   });
 
   /** A plain TCP server that answers the first bytes it gets with `reply`. */
-  async function withPlainServer(
-    reply: (socket: Socket) => void,
-    run: (port: number) => Promise<void>,
-  ): Promise<void> {
-    const sockets = new Set<Socket>();
-    const plain = createServer((socket) => {
-      sockets.add(socket.on('error', () => undefined));
-      socket.once('data', () => reply(socket));
-    });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    try {
-      await run((plain.address() as { port: number }).port);
-    } finally {
-      const closed = new Promise<void>((resolve) => plain.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    }
-  }
+  const withPlainServer = (reply: (socket: Socket) => void, run: (port: number) => Promise<void>) =>
+    serving(
+      createServer((socket) => socket.once('data', () => reply(socket))),
+      run,
+    );
 
   const failureAt = (port: number) =>
     failureOf({ identity: 'backup', timeout: '2' }, { PIMINDER_URL: `mqtts://127.0.0.1:${port}` });
