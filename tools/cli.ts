@@ -2,6 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { isPiminderError } from '../lib/errors.js';
 import { commandsFor } from './commands/index.js';
 
+/** A usage error as one line; a value split at its spaces gets the hint to quote it. */
+function usageLine(text: string): string {
+  const line = text.trimEnd();
+  if (/too many arguments/.test(line)) {
+    return `${line} Quote a value that has spaces, e.g. --message "backup failed" (see --help)`;
+  }
+  return `${line} (see --help)`;
+}
+
 /**
  * The `piminder` command line. Each subcommand lives in tools/commands/ and registers itself
  * on the program; this file only wires them and turns errors into one line and an exit code.
@@ -10,7 +19,7 @@ const program = new Command('piminder')
   .description('Self-hosted status alerts over MQTT with mutual TLS')
   .version('0.1.0')
   // Usage errors stay one line, as every other error: the pointer to --help goes on its end.
-  .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
+  .configureOutput({ outputError: (text, write) => write(`${usageLine(text)}\n`) })
   .exitOverride();
 
 for (const command of await commandsFor(process.argv.slice(2))) command.register(program);

@@ -239,6 +239,17 @@ describe.concurrent('piminder publish refuses bad input before connecting', CHIL
     expect(listener.count()).toBe(0);
   });
 
+  it('tells to quote a message that the shell split at its spaces', async ({ expect }) => {
+    const result = await publish(['--severity', 'major', '--message', 'backup', 'failed'], env);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "error: too many arguments for 'publish'. Expected 0 arguments but got 1. " +
+        'Quote a value that has spaces, e.g. --message "backup failed" (see --help)\n',
+    );
+    expect(listener.count()).toBe(0);
+  });
+
   it('names the missing certificate file of an identity', async ({ expect }) => {
     const args = ['--identity', 'ghost', '--severity', 'ok', '--message', 'x'];
     const result = await publish(args, env);
