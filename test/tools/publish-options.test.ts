@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PiminderError } from '../../lib/errors.js';
+import { explainConnectFailure } from '../../tools/client/connection-failure.js';
 import { resolveConnection, type ConnectionFlags } from '../../tools/client/connection-settings.js';
 import { ClientError, UsageError } from '../../tools/client/errors.js';
 import { encodeRequest } from '../../tools/client/publish-report.js';
@@ -95,6 +96,22 @@ describe('connection settings', () => {
       ...(fallback === undefined ? {} : { defaultIdentity: fallback }),
     });
 
+  it('writes the broker address as host:port, an IPv6 address in brackets', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const cases = [
+      ['mqtts://[::1]:20883', '[::1]:20883'],
+      ['mqtts://broker.lan', 'broker.lan:8883'],
+      ['mqtts://127.0.0.1:9000', '127.0.0.1:9000'],
+    ];
+
+    for (const [url, address] of cases) {
+      const settings = resolve({ identity: 'backup', url });
+      expect(settings.endpoint.address).toBe(address);
+      const error = await explainConnectFailure(refused, 'tcp', settings);
+      expect(error.message).toBe(`connection refused: nothing is listening on ${address}`);
+    }
+  });
+
   it('reads the service name and role from the certificate', () => {
     const settings = resolve({ identity: 'backup' });
 
@@ -103,6 +120,7 @@ describe('connection settings', () => {
       host: '127.0.0.1',
       port: 8883,
       url: 'mqtts://127.0.0.1:8883',
+      address: '127.0.0.1:8883',
     });
     expect(settings.prefix).toBe('piminder');
     expect(settings.timeoutMs).toBe(10_000);

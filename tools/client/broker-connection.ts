@@ -112,7 +112,7 @@ export function openConnection(
   };
 
   return new Promise((resolve, reject) => {
-    const { host, port } = settings.endpoint;
+    const { address } = settings.endpoint;
     const fail = (error: ClientError) => {
       client.end(true);
       reject(error);
@@ -131,7 +131,7 @@ export function openConnection(
       fail(
         new ClientError(
           'TIMEOUT',
-          `timeout: no answer from ${host}:${port} within ${settings.timeoutMs / 1000} s ` +
+          `timeout: no answer from ${address} within ${settings.timeoutMs / 1000} s ` +
             `(waiting for ${waiting})`,
           'is the broker overloaded, or is --url pointing at something else?',
         ),
@@ -142,7 +142,7 @@ export function openConnection(
     client.once('connect', () => {
       clearTimeout(timer);
       client.removeListener('close', onClose);
-      connectionLog.debug({ host, port }, 'connected');
+      connectionLog.debug({ broker: address }, 'connected');
       resolve(connection);
     });
   });

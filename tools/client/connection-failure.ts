@@ -163,21 +163,24 @@ async function connackRefusal(code: number, settings: ConnectionSettings): Promi
 }
 
 function networkProblem(code: string, settings: ConnectionSettings): ClientError | undefined {
-  const { host, port } = settings.endpoint;
+  const { address } = settings.endpoint;
   switch (code) {
     case 'ECONNREFUSED':
       return new ClientError(
         'CONNECTION_REFUSED',
-        `connection refused: nothing is listening on ${host}:${port}`,
+        `connection refused: nothing is listening on ${address}`,
         'is the broker running? check --url or PIMINDER_URL',
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ClientError('UNREACHABLE', `cannot resolve the broker's host name "${host}"`);
+      return new ClientError(
+        'UNREACHABLE',
+        `cannot resolve the broker's host name "${settings.endpoint.host}"`,
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
-      return new ClientError('UNREACHABLE', `cannot reach ${host}:${port} (${code})`);
+      return new ClientError('UNREACHABLE', `cannot reach ${address} (${code})`);
     default:
       return undefined;
   }
@@ -211,12 +214,12 @@ export async function explainConnectFailure(
     }
   }
 
-  const { host, port } = settings.endpoint;
+  const { address } = settings.endpoint;
   // OpenSSL's answer to a peer that is not TLS at all, such as a plain HTTP or MQTT port.
   if (code === 'EPROTO' && /wrong version number|packet length too long/.test(said ?? '')) {
     return new ClientError(
       'NOT_TLS',
-      `${host}:${port} does not speak TLS: it answered the handshake in plain text`,
+      `${address} does not speak TLS: it answered the handshake in plain text`,
       "point --url or PIMINDER_URL at the broker's TLS port, 8883 by default",
     );
   }
@@ -224,12 +227,12 @@ export async function explainConnectFailure(
     case 'tcp':
       return new ClientError(
         'CONNECTION_LOST',
-        `cannot connect to ${host}:${port}: ${said ?? 'connection closed'}`,
+        `cannot connect to ${address}: ${said ?? 'connection closed'}`,
       );
     case 'tls':
       return new ClientError(
         'CONNECTION_LOST',
-        `the broker at ${host}:${port} closed the connection during the TLS handshake` +
+        `the broker at ${address} closed the connection during the TLS handshake` +
           (said === undefined ? '' : ` (${said})`),
         'is it a Piminder broker speaking TLS on this port?',
       );
@@ -238,7 +241,7 @@ export async function explainConnectFailure(
     case 'not-mqtt':
       return new ClientError(
         'NOT_MQTT',
-        `${host}:${port} is not an MQTT broker: it answered the CONNECT with something other ` +
+        `${address} is not an MQTT broker: it answered the CONNECT with something other ` +
           "than a CONNACK; is it an HTTPS port, such as the bridge's?",
         "point --url or PIMINDER_URL at the broker's port, 8883 by default",
       );

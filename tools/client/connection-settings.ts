@@ -51,6 +51,8 @@ export interface BrokerEndpoint {
   port: number;
   /** The URL as the user wrote it, for messages. */
   url: string;
+  /** `host:port` for messages, with an IPv6 address in brackets. */
+  address: string;
 }
 
 /** Everything needed to open a connection, read and checked before any socket is opened. */
@@ -89,7 +91,8 @@ export function parseBrokerUrl(text: string): BrokerEndpoint {
 
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port === '' ? DEFAULT_MQTTS_PORT : Number(url.port);
-  return { host, port, url: text };
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return { host, port, url: text, address };
 }
 
 function chooseFiles(config: ConnectionConfig, defaultIdentity: string | undefined): ClientFiles {
