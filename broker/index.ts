@@ -8,6 +8,7 @@ import { accessHooks, createMayReceive } from './access.js';
 import { internals, type OwnedWill } from './aedes-internals.js';
 import { guardDelivery, limitPacketSize, requireWellFormedStrings } from './client-guards.js';
 import type { BrokerConfig } from './config.js';
+import { isAccessDenied } from '../lib/errors.js';
 import { BrokerError } from './errors.js';
 import { IdentityRegistry, addressOf } from './identity.js';
 import { startLifecycle } from './lifecycle.js';
@@ -58,7 +59,7 @@ async function openDatabase(path: string): Promise<Level<string, Buffer>> {
             reason: 'it is in use by another process',
             hint: 'stop the other broker or pass --data with another folder',
           }
-        : code === 'EACCES' || code === 'EPERM'
+        : isAccessDenied(error) || isAccessDenied(cause)
           ? {
               reason: 'permission denied',
               hint: 'create it and let the user running the broker own it, or pass --data',

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAccessDenied } from '../lib/errors.js';
 import { BrokerError } from './errors.js';
 
 /** Where the broker finds its PKI: the layout `piminder certs init` writes. */
@@ -36,11 +37,10 @@ function readRequired(what: string, path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    const denied = reason === 'EACCES' || reason === 'EPERM';
     throw new BrokerError(
       'FILE_MISSING',
       `cannot read the ${what} ${path}: ${reason}`,
-      denied
+      isAccessDenied(error)
         ? 'the user running the broker must own it: chown it to that user; keys stay mode 0600'
         : 'create the PKI with "piminder certs init" or pass --certs with the right folder',
     );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PiminderError } from './errors.js';
+import { isAccessDenied, PiminderError } from './errors.js';
 
 /** Default broker address: the embedded broker on loopback. */
 export const DEFAULT_BROKER_URL = 'mqtts://127.0.0.1:8883';
@@ -35,13 +35,12 @@ export function readClientTls(files: ClientFiles): ClientTls {
       return readFileSync(path);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      const hint =
-        reason === 'EACCES' || reason === 'EPERM'
-          ? 'run as the user that owns it (keys are mode 0600)'
-          : what === 'CA'
-            ? 'copy ca.crt from the certificate folder, or pass --ca or --certs'
-            : 'issue it with "piminder certs issue <name> --role <role>", ' +
-              'or point --certs at the folder that has it';
+      const hint = isAccessDenied(error)
+        ? 'run as the user that owns it (keys are mode 0600)'
+        : what === 'CA'
+          ? 'copy ca.crt from the certificate folder, or pass --ca or --certs'
+          : 'issue it with "piminder certs issue <name> --role <role>", ' +
+            'or point --certs at the folder that has it';
       throw new PiminderError(
         'PIMINDER_ERR_CLIENT_FILES',
         `cannot read ${what} ${resolve(path)}: ${reason}`,

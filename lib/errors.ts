@@ -26,3 +26,9 @@ export class PiminderError extends Error {
 export function isPiminderError(value: unknown): value is PiminderError {
   return value instanceof PiminderError;
 }
+
+/** True for a file system error that says the process may not use the file: EACCES, EPERM. */
+export function isAccessDenied(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}

@@ -13,6 +13,7 @@ import {
   checkServiceName,
   checkWithinCa,
 } from './checks.js';
+import { isAccessDenied } from '../../lib/errors.js';
 import { CertsError } from './errors.js';
 import { PUBLIC_MODE, SECRET_MODE, writeAtomic } from './files.js';
 import { withFolderLock } from './folder-lock.js';
@@ -47,7 +48,7 @@ async function readCaFile(path: string): Promise<string> {
     if (code === 'EISDIR') {
       throw new CertsError('UNREADABLE', `cannot read ${path}: it is a folder, not a file`);
     }
-    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    if (!isAccessDenied(error)) throw error;
     throw new CertsError(
       'UNREADABLE',
       `cannot read ${path}: permission denied`,
