@@ -10,3 +10,9 @@ export function isValidName(value: string): boolean {
 
 /** The service name under which the broker reports on itself; no reporter may take it. */
 export const BROKER_SERVICE = 'piminder';
+
+/** Why a reporter may not be called `name`, or undefined: the broker's own name is taken. */
+export function reservedNameProblem(name: string, role: string): string | undefined {
+  if (role !== 'service' || name !== BROKER_SERVICE) return undefined;
+  return `"${name}" is reserved for the broker's own statuses: a service cannot report under it`;
+}

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { BROKER_SERVICE, isValidName, NAME_RULE } from '../../lib/names.js';
+import { isValidName, NAME_RULE, reservedNameProblem } from '../../lib/names.js';
 import { UsersError } from '../errors.js';
 import { hashPassword, passwordHashSchema, passwordProblem } from './password-hash.js';
 
@@ -110,14 +110,8 @@ export class UserStore {
 
   /** A new user; refuses a name that exists. */
   async add(user: PutUser): Promise<UserRecord> {
-    if (user.role === 'service' && user.name === BROKER_SERVICE) {
-      throw new UsersError(
-        'BAD_NAME',
-        `"${user.name}" is reserved for the broker's own statuses: ` +
-          'a service cannot report under it',
-        'choose another name',
-      );
-    }
+    const reserved = reservedNameProblem(user.name, user.role);
+    if (reserved !== undefined) throw new UsersError('BAD_NAME', reserved, 'choose another name');
     return this.#change(async (users) => {
       if (users.some((existing) => existing.name === user.name)) {
         throw new UsersError(

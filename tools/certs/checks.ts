@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { BROKER_SERVICE, isValidName, NAME_RULE } from '../../lib/names.js';
+import { isValidName, NAME_RULE, reservedNameProblem } from '../../lib/names.js';
 import { isRole, ROLES, type Role } from '../../lib/roles.js';
 import { CertsError } from './errors.js';
 import type { CaMaterial } from './pki.js';
@@ -55,13 +55,8 @@ export function checkName(name: string): void {
 
 /** A service may not take the name the broker reports on itself under. */
 export function checkServiceName(name: string, role: Role): void {
-  if (role === 'service' && name === BROKER_SERVICE) {
-    throw new CertsError(
-      'BAD_NAME',
-      `"${name}" is reserved for the broker's own statuses: a service cannot report under it`,
-      'choose another name',
-    );
-  }
+  const problem = reservedNameProblem(name, role);
+  if (problem !== undefined) throw new CertsError('BAD_NAME', problem, 'choose another name');
 }
 
 export function checkRole(role: string): asserts role is Role {
