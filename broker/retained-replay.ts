@@ -62,16 +62,17 @@ export interface Outgoing {
  * so a batch costs one socket write instead of several small writes per message.
  */
 export function encodeBatch(batch: readonly Outgoing[]): Buffer {
+  // The bytes after the fixed header: topic length and topic, packet id at QoS 1, payload.
+  const remainders = batch.map(
+    (entry) => 2 + entry.topicBytes + (entry.qos > 0 ? 2 : 0) + entry.payload.length,
+  );
   let total = 0;
-  for (const entry of batch) {
-    const remaining = 2 + entry.topicBytes + (entry.qos > 0 ? 2 : 0) + entry.payload.length;
-    total += 1 + lengthBytes(remaining) + remaining;
-  }
+  for (const remaining of remainders) total += 1 + lengthBytes(remaining) + remaining;
 
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const entry of batch) {
-    let remaining = 2 + entry.topicBytes + (entry.qos > 0 ? 2 : 0) + entry.payload.length;
+  batch.forEach((entry, index) => {
+    let remaining = remainders[index] as number;
     out[at++] = 0x30 | (entry.qos << 1) | 1;
     do {
       const digit = remaining % 128;
@@ -82,7 +83,7 @@ export function encodeBatch(batch: readonly Outgoing[]): Buffer {
     at += out.write(entry.topic, at, 'utf8');
     if (entry.qos > 0) at = out.writeUInt16BE(entry.messageId, at);
     at += entry.payload.copy(out, at);
-  }
+  });
   return out;
 }
 
